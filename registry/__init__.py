@@ -1,0 +1,56 @@
+"""The treaty and commitment registry."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from registry.config import load_settings
+from registry.extensions import db, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, errors and commands."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("REGISTRY_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(load_settings(os.environ, app.instance_path))
+    app.config.update(overrides or {})
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from registry import models  # noqa: F401 - every model must be mapped before use
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(PROJECT_ROOT / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    login_manager.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from registry.web.views import blueprint as web
+
+    app.register_blueprint(web)
+
+
+def register_commands(app: Flask) -> None:
+    from registry.cli import register
+
+    register(app)

@@ -1,0 +1,181 @@
+"""The `registry` command: Flask's own commands (run, db, shell) plus the registry's.
+
+Each command parses its options, calls the services, and owns the transaction: it commits once
+on success and rolls back on any error, which it reports in one line on stderr.
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup, FlaskGroup
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from registry.audit.services import SystemActor
+from registry.config import ConfigError
+from registry.core.enums import Classification, Role
+from registry.core.errors import RegistryError
+from registry.extensions import db
+
+FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def cli_command(function):
+    """Run a command in one transaction; turn expected failures into a one-line error."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            result = function(*args, **kwargs)
+            db.session.commit()
+            return result
+        except RegistryError as error:
+            db.session.rollback()
+            raise click.ClickException(str(error)) from error
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            first_line = str(error.orig if hasattr(error, "orig") else error).splitlines()[0]
+            raise click.ClickException(
+                f"Database error: {first_line}. Is the database migrated (registry db upgrade)?"
+            ) from error
+
+    return wrapper
+
+
+def cli_actor() -> SystemActor:
+    return SystemActor(f"cli:{getpass.getuser()}")
+
+
+def parse_day(value: str | None, option: str) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise click.BadParameter(
+            f"{value!r} is not a date in YYYY-MM-DD form.", param_hint=option
+        ) from error
+
+
+# --- fixtures ----------------------------------------------------------------------------------
+
+fixtures_group = AppGroup("fixtures", help="Load the real seed data.")
+
+
+@fixtures_group.command("load")
+@click.option(
+    "--directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=FIXTURES_DIR,
+    show_default=True,
+    help="Folder with parties.json, oversight_bodies.json and agreements/.",
+)
+@click.option("--today", help="Date from which to schedule next reviews (YYYY-MM-DD).")
+@cli_command
+def load_fixtures_command(directory: Path, today: str | None):
+    """Load the fixtures; a second run changes nothing and says so."""
+    from registry.fixtures.loader import load_fixtures
+
+    report = load_fixtures(directory, today=parse_day(today, "--today"))
+    click.echo(report.summary())
+
+
+# --- users -------------------------------------------------------------------------------------
+
+users_group = AppGroup("users", help="Manage the people who sign in.")
+
+
+def read_new_password() -> str:
+    """Ask twice without echo; from a pipe, read two lines instead."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+    first, second = sys.stdin.readline().rstrip("\r\n"), sys.stdin.readline().rstrip("\r\n")
+    if not first:
+        raise click.ClickException("No password given on standard input (two lines expected).")
+    if first != second:
+        raise click.ClickException("The two passwords do not match.")
+    return first
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(Role.values()))
+@click.option(
+    "--clearance", default=Classification.PUBLIC.value, type=click.Choice(Classification.values())
+)
+@cli_command
+def create_user_command(email: str, name: str, role: str, clearance: str):
+    """Create a user; the password is asked for twice and never taken from the command line."""
+    from registry.users.services import users
+
+    password = read_new_password()
+    user = users.create(
+        cli_actor(),
+        {"email": email, "name": name, "role": role, "clearance": clearance},
+        password=password,
+    )
+    click.echo(f"Created {user.role.value} {user.email} (clearance {user.clearance.value}).")
+
+
+# --- audit -------------------------------------------------------------------------------------
+
+audit_group = AppGroup("audit", help="Check the tamper-evident audit trail.")
+
+
+@audit_group.command("verify")
+@cli_command
+def verify_audit_command():
+    """Walk the hash chain; exit 1 naming the first broken event."""
+    from registry.audit.chain import verify_chain
+    from registry.audit.models import AuditEvent
+
+    rows = db.session.execute(
+        select(AuditEvent.__table__).order_by(AuditEvent.id).execution_options(yield_per=1000)
+    ).mappings()
+    report = verify_chain(_as_hashed(row) for row in rows)
+    if not report.ok:
+        raise click.ClickException(
+            f"Audit chain broken at event {report.broken_event_id}: {report.problem}. "
+            f"{report.checked} events before it are intact."
+        )
+    click.echo(f"Audit chain intact: {report.checked} events, head {report.head_hash}.")
+
+
+def _as_hashed(row) -> dict:
+    from registry.core.db import UTCDateTime
+
+    event = dict(row)
+    # Core rows bypass the ORM type: give SQLite's naive timestamps back their UTC zone.
+    event["occurred_at"] = UTCDateTime().process_result_value(event["occurred_at"], None)
+    return event
+
+
+def register(app) -> None:
+    app.cli.add_command(fixtures_group)
+    app.cli.add_command(users_group)
+    app.cli.add_command(audit_group)
+
+
+class RegistryGroup(FlaskGroup):
+    def main(self, *args, **kwargs):
+        try:
+            return super().main(*args, **kwargs)
+        except ConfigError as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(2)
+
+
+def _create_app():
+    from registry import create_app
+
+    return create_app()
+
+
+cli = RegistryGroup(create_app=_create_app, help="The treaty and commitment registry.")

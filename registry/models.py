@@ -1,0 +1,24 @@
+"""Every model, imported in one place so that metadata and migrations see them all."""
+
+from registry.agreements.models import Agreement, TreatyAction
+from registry.audit.models import AuditEvent
+from registry.authorizations.models import Authorization
+from registry.obligations.models import Measurement, Obligation
+from registry.oversight.models import OversightBody, SittingDay
+from registry.parties.models import Party
+from registry.reviews.models import Review
+from registry.users.models import User
+
+__all__ = [
+    "Agreement",
+    "AuditEvent",
+    "Authorization",
+    "Measurement",
+    "Obligation",
+    "OversightBody",
+    "Party",
+    "Review",
+    "SittingDay",
+    "TreatyAction",
+    "User",
+]

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.agreements.models import Agreement
+from registry.core.db import Archivable, Base, Timestamped, Versioned, enum_type
+from registry.core.enums import Classification, ComplianceFinding, ReviewOutcome, ReviewStatus
+from registry.obligations.models import Obligation
+from registry.oversight.models import OversightBody
+
+
+class Review(Timestamped, Versioned, Archivable, Base):
+    """A periodic or ad-hoc review of an agreement or one of its obligations."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        CheckConstraint(
+            "approved_by_id IS NULL OR recorded_by_id IS NULL OR approved_by_id <> recorded_by_id",
+            name="approver_not_recorder",
+        ),
+        CheckConstraint(
+            "status <> 'approved' OR (approved_by_id IS NOT NULL AND completed_on IS NOT NULL)",
+            name="approved_has_approver",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(
+        ForeignKey("agreements.id", ondelete="RESTRICT"), index=True
+    )
+    obligation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("obligations.id", ondelete="RESTRICT"), index=True
+    )
+    is_periodic: Mapped[bool] = mapped_column(Boolean, default=True)
+    due_on: Mapped[date] = mapped_column(index=True)
+    body_id: Mapped[int | None] = mapped_column(
+        ForeignKey("oversight_bodies.id", ondelete="RESTRICT"), index=True
+    )
+    status: Mapped[ReviewStatus] = mapped_column(
+        enum_type(ReviewStatus, "status"), index=True, default=ReviewStatus.SCHEDULED
+    )
+    completed_on: Mapped[date | None]
+    compliance: Mapped[ComplianceFinding | None] = mapped_column(
+        enum_type(ComplianceFinding, "compliance")
+    )
+    outcome: Mapped[ReviewOutcome | None] = mapped_column(enum_type(ReviewOutcome, "outcome"))
+    findings: Mapped[str | None] = mapped_column(Text)
+    recommendations: Mapped[str | None] = mapped_column(Text)
+    classification: Mapped[Classification] = mapped_column(
+        enum_type(Classification, "classification"), index=True, default=Classification.PUBLIC
+    )
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    approved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+
+    agreement: Mapped[Agreement] = relationship()
+    obligation: Mapped[Obligation | None] = relationship()
+    body: Mapped[OversightBody | None] = relationship()
+
+    @property
+    def label(self) -> str:
+        return f"Review of {self.agreement.reference} due {self.due_on.isoformat()}"
+
+    def __repr__(self) -> str:
+        return f"<Review {self.id} {self.status} {self.due_on}>"
