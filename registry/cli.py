@@ -6,6 +6,7 @@ on success and rolls back on any error, which it reports in one line on stderr.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import getpass
 import sys
@@ -19,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from registry.audit.services import SystemActor
 from registry.config import ConfigError
+from registry.core.db import UTCDateTime, write_transaction
 from registry.core.enums import Classification, Role
 from registry.core.errors import RegistryError
 from registry.extensions import db
@@ -26,14 +28,17 @@ from registry.extensions import db
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 
 
-def cli_command(function):
+def cli_command(function=None, *, writes: bool = True):
     """Run a command in one transaction; turn expected failures into a one-line error."""
+    if function is None:
+        return functools.partial(cli_command, writes=writes)
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         try:
-            result = function(*args, **kwargs)
-            db.session.commit()
+            with write_transaction() if writes else contextlib.nullcontext():
+                result = function(*args, **kwargs)
+                db.session.commit()
             return result
         except RegistryError as error:
             db.session.rollback()
@@ -130,7 +135,7 @@ audit_group = AppGroup("audit", help="Check the tamper-evident audit trail.")
 
 
 @audit_group.command("verify")
-@cli_command
+@cli_command(writes=False)
 def verify_audit_command():
     """Walk the hash chain; exit 1 naming the first broken event."""
     from registry.audit.chain import verify_chain
@@ -149,8 +154,6 @@ def verify_audit_command():
 
 
 def _as_hashed(row) -> dict:
-    from registry.core.db import UTCDateTime
-
     event = dict(row)
     # Core rows bypass the ORM type: give SQLite's naive timestamps back their UTC zone.
     event["occurred_at"] = UTCDateTime().process_result_value(event["occurred_at"], None)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Select, func, select
 
 from registry.agreements import rules
 from registry.agreements.models import Agreement, TreatyAction
-from registry.core.enums import Classification, Standing
+from registry.core.enums import Classification, Standing, TreatyActionKind
 from registry.extensions import db
 from registry.parties.models import Party
 
@@ -34,27 +35,44 @@ def page_of_agreements(clearance: Classification, *, page: int = 1, per_page: in
     return rows, total
 
 
-def actions_by_party(agreement_ids: list[int] | None = None) -> dict[int, dict[int, list]]:
-    """Live treaty actions grouped by agreement, then by party, in one query."""
-    query = select(TreatyAction).where(TreatyAction.archived_at.is_(None))
-    if agreement_ids is not None:
-        query = query.where(TreatyAction.agreement_id.in_(agreement_ids))
-    grouped: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for action in db.session.scalars(query):
-        grouped[action.agreement_id][action.party_id].append(action)
+@dataclass
+class Participation:
+    """The live treaty actions of one agreement, by party, and who was succeeded when."""
+
+    actions: dict[int, list[TreatyAction]] = field(default_factory=lambda: defaultdict(list))
+    succeeded_on: dict[int, date] = field(default_factory=dict)
+
+    def standing(self, party_id: int, on: date) -> Standing:
+        return rules.standing_on(
+            self.actions.get(party_id, []), on, succeeded_on=self.succeeded_on.get(party_id)
+        )
+
+    def standings(self, on: date) -> dict[int, Standing]:
+        return {party_id: self.standing(party_id, on) for party_id in self.actions}
+
+
+def participation(agreement_ids: list[int]) -> dict[int, Participation]:
+    """The participation in each agreement, read in one query."""
+    grouped: dict[int, Participation] = defaultdict(Participation)
+    actions = db.session.scalars(
+        select(TreatyAction).where(
+            TreatyAction.agreement_id.in_(agreement_ids), TreatyAction.archived_at.is_(None)
+        )
+    )
+    for action in actions:
+        record = grouped[action.agreement_id]
+        record.actions[action.party_id].append(action)
+        if action.kind == TreatyActionKind.SUCCESSION and action.predecessor_id:
+            record.actions.setdefault(action.predecessor_id, [])
+            record.succeeded_on[action.predecessor_id] = action.effective_on
     return grouped
 
 
 def standings_in(agreement: Agreement, on: date) -> dict[Party, Standing]:
     """Every participant of an agreement with its standing on a date."""
-    grouped = actions_by_party([agreement.id])[agreement.id]
-    parties = {
-        party.id: party
-        for party in db.session.scalars(select(Party).where(Party.id.in_(list(grouped))))
-    }
-    return {
-        parties[party_id]: rules.standing_on(actions, on) for party_id, actions in grouped.items()
-    }
+    standings = participation([agreement.id])[agreement.id].standings(on)
+    parties = db.session.scalars(select(Party).where(Party.id.in_(list(standings)))).all()
+    return {party: standings[party.id] for party in parties}
 
 
 def parties_on(agreement: Agreement, on: date) -> list[Party]:
@@ -78,9 +96,9 @@ def agreements_in_force_on(on: date, *, for_party: Party | None = None) -> list[
     in_force = [agreement for agreement in candidates if rules.is_in_force_on(agreement, on)]
     if for_party is None:
         return in_force
-    grouped = actions_by_party([agreement.id for agreement in in_force])
+    grouped = participation([agreement.id for agreement in in_force])
     return [
         agreement
         for agreement in in_force
-        if rules.standing_on(grouped[agreement.id].get(for_party.id, []), on) in rules.BOUND
+        if grouped[agreement.id].standing(for_party.id, on) in rules.BOUND
     ]

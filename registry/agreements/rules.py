@@ -87,8 +87,15 @@ def _steps(actions: Iterable[ActionLike]) -> list[_Step]:
     return sorted(steps, key=lambda step: (step.on, step.order))
 
 
-def standing_on(actions: Iterable[ActionLike], on: date) -> Standing:
-    """Derive one party's standing in one agreement on a date from that party's actions."""
+def standing_on(
+    actions: Iterable[ActionLike], on: date, *, succeeded_on: date | None = None
+) -> Standing:
+    """Derive one party's standing in one agreement on a date from that party's actions.
+
+    `succeeded_on` is the date a successor state took over this party's participation.
+    """
+    if succeeded_on is not None and on >= succeeded_on:
+        return Standing.SUCCEEDED
     standing = Standing.NONE
     pending_notices = 0
     standing_before_notice = Standing.PARTY
@@ -117,11 +124,6 @@ def standing_on(actions: Iterable[ActionLike], on: date) -> Standing:
         elif step.kind == "resume" and standing == Standing.SUSPENDED:
             standing = Standing.NOTICE_GIVEN if pending_notices else Standing.PARTY
     return standing
-
-
-def standings_on(actions_by_party: dict[int, list[ActionLike]], on: date) -> dict[int, Standing]:
-    """Standing of every participant on a date, keyed by party id."""
-    return {party_id: standing_on(actions, on) for party_id, actions in actions_by_party.items()}
 
 
 def count_standings(standings: dict[int, Standing]) -> dict[str, int]:

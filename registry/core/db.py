@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from enum import Enum
 
@@ -105,7 +108,25 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.close()
 
 
+_sqlite_write_intent: ContextVar[bool] = ContextVar("sqlite_write_intent", default=False)
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """Mark the transactions begun inside as writers.
+
+    SQLite in WAL mode cannot upgrade a reader to a writer once another writer has committed
+    (SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out), so a transaction that will write
+    takes the write lock at BEGIN and waits its turn instead. PostgreSQL needs nothing here.
+    """
+    token = _sqlite_write_intent.set(True)
+    try:
+        yield
+    finally:
+        _sqlite_write_intent.reset(token)
+
+
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(connection):
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _sqlite_write_intent.get() else "BEGIN")

@@ -151,6 +151,7 @@ class Standing(LabelledEnum):
     NOTICE_GIVEN = "notice_given", "Notice of withdrawal given"
     SUSPENDED = "suspended"
     WITHDRAWN = "withdrawn"
+    SUCCEEDED = "succeeded", "Succeeded by another state"
 
 
 class ObligationKind(LabelledEnum):
