@@ -24,15 +24,19 @@ def visible_agreements(clearance: Classification) -> Select:
 
 
 def page_of_agreements(clearance: Classification, *, page: int = 1, per_page: int = 50):
-    """One page of visible agreements, most recently concluded first, with the total count."""
+    """One page of visible agreements, most recently concluded first, with the total count.
+
+    A page number past the end gives the last page.
+    """
     query = visible_agreements(clearance)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    page = min(max(page, 1), max(1, -(-total // per_page)))
     rows = db.session.scalars(
         query.order_by(Agreement.concluded_on.desc().nulls_last(), Agreement.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    return rows, total
+    return rows, total, page
 
 
 @dataclass

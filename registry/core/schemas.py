@@ -104,6 +104,7 @@ class Ref(fields.Integer):
         return record_id
 
 
-def positive_int(maximum: int = 10**9, **kwargs) -> fields.Integer:
+def whole_number(*, minimum: int = 0, maximum: int = 10**9, **kwargs) -> fields.Integer:
+    """A whole number in a range (integers given as text are accepted, as forms send them)."""
     kwargs.setdefault("allow_none", not kwargs.get("required", False))
-    return fields.Integer(strict=False, validate=validate.Range(min=0, max=maximum), **kwargs)
+    return fields.Integer(strict=False, validate=validate.Range(min=minimum, max=maximum), **kwargs)

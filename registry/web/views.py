@@ -31,9 +31,10 @@ def healthz():
 
 @blueprint.get("/")
 def home():
-    page = request.args.get("page", 1, type=int) or 1
-    page = max(page, 1)
-    agreements, total = page_of_agreements(Classification.PUBLIC, page=page, per_page=PER_PAGE)
+    requested = request.args.get("page", 1, type=int) or 1
+    agreements, total, page = page_of_agreements(
+        Classification.PUBLIC, page=requested, per_page=PER_PAGE
+    )
     last_page = max(1, -(-total // PER_PAGE))
     return render_template(
         "home.html", agreements=agreements, total=total, page=page, last_page=last_page
