@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import getpass
+import secrets
 import sys
 from datetime import date
 from pathlib import Path
@@ -26,6 +27,7 @@ from registry.core.errors import RegistryError
 from registry.extensions import db
 
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
+DEMO_ADMIN_EMAIL = "demo-admin@example.org"
 
 
 def cli_command(function=None, *, writes: bool = True):
@@ -89,6 +91,38 @@ def load_fixtures_command(directory: Path, today: str | None):
 
     report = load_fixtures(directory, today=parse_day(today, "--today"))
     click.echo(report.summary())
+
+
+@click.command("demo")
+@click.option("--today", help="Date from which to schedule next reviews (YYYY-MM-DD).")
+@cli_command
+def demo_command(today: str | None):
+    """Load the fixtures into an empty database and create a demo admin, once."""
+    from registry.agreements.models import Agreement
+    from registry.fixtures.loader import load_fixtures
+    from registry.users.models import User
+    from registry.users.services import users
+
+    if db.session.scalar(select(Agreement.id).limit(1)) is None:
+        click.echo(load_fixtures(FIXTURES_DIR, today=parse_day(today, "--today")).summary())
+    else:
+        click.echo("Agreements are already recorded: fixtures not loaded.")
+    if db.session.scalar(select(User.id).limit(1)) is None:
+        password = secrets.token_urlsafe(18)
+        admin = users.create(
+            cli_actor(),
+            {
+                "email": DEMO_ADMIN_EMAIL,
+                "name": "Demo administrator",
+                "role": "admin",
+                "clearance": "secret",
+            },
+            password=password,
+        )
+        click.echo(
+            f"Demo sign-in: {admin.email} / {password}\n"
+            "This password is shown once and stored only as a hash; write it down now."
+        )
 
 
 # --- users -------------------------------------------------------------------------------------
@@ -162,6 +196,7 @@ def _as_hashed(row) -> dict:
 
 def register(app) -> None:
     app.cli.add_command(fixtures_group)
+    app.cli.add_command(demo_command)
     app.cli.add_command(users_group)
     app.cli.add_command(audit_group)
 

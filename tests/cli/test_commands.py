@@ -163,3 +163,19 @@ def test_help_lists_the_registry_commands():
     assert result.returncode == 0
     for command in ("run", "db", "fixtures", "users", "audit"):
         assert command in result.stdout
+
+
+def test_demo_loads_an_empty_database_once_and_prints_a_random_password_once(app, database_url):
+    first = run(["demo", "--today", "2026-11-27"], database_url=database_url)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("Created")
+    assert "Demo sign-in: demo-admin@example.org / " in first.stdout
+    password = first.stdout.split("demo-admin@example.org / ")[1].split()[0]
+    admin = db.session.scalar(select(User))
+    assert verify_password(admin, password)
+    second = run(["demo"], database_url=database_url)
+    assert second.returncode == 0
+    assert "fixtures not loaded" in second.stdout
+    assert "Demo sign-in" not in second.stdout
+    other = run(["demo"], database_url=database_url)
+    assert password not in other.stdout
