@@ -85,3 +85,18 @@ def test_home_paginates(client, make_agreement):
     assert "Page 1 of 2" in first
     assert "Accord 54" in first and "Accord 00" not in first
     assert "Accord 00" in second and "Accord 54" not in second
+
+
+def test_home_runs_the_same_few_queries_however_many_agreements(
+    client, make_agreement, count_queries
+):
+    make_agreement()
+    db.session.commit()
+    with count_queries() as few:
+        client.get("/")
+    for number in range(20):
+        make_agreement(title=f"Accord {number}")
+    db.session.commit()
+    with count_queries() as many:
+        client.get("/")
+    assert len(many) == len(few) <= 3
