@@ -68,12 +68,21 @@ def app(_migrated_app):
 
 def _empty_tables() -> None:
     tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
-    with db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as connection:
             connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - our table names
+        return
+    # SQLite checks ON DELETE RESTRICT row by row, so rows that point at rows of their own
+    # table (a committee's parent) cannot go in one statement: switch the checks off meanwhile.
+    raw = db.engine.raw_connection()
+    try:
+        connection = raw.driver_connection
+        connection.execute("PRAGMA foreign_keys = OFF")
+        for table in tables:
+            connection.execute(f"DELETE FROM {table}")  # noqa: S608 - our own table names
+        connection.execute("PRAGMA foreign_keys = ON")
+    finally:
+        raw.close()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from registry.agreements.schemas import AgreementSchema, TreatyActionSchema
 from registry.audit.services import Actor, record
 from registry.core.enums import AuditAction
 from registry.core.errors import ValidationFailed
-from registry.core.services import EntityService
+from registry.core.services import EntityService, creates_cycle
 from registry.extensions import db
 
 
@@ -32,8 +32,11 @@ class AgreementService(EntityService):
     immutable_fields = ("reference",)
 
     def prepare(self, values, existing, actor):
-        if existing is not None and values.get("parent_id") == existing.id:
-            raise ValidationFailed({"parent_id": ["An agreement cannot amend itself."]}, self.noun)
+        if existing is not None and creates_cycle(Agreement, existing.id, values.get("parent_id")):
+            raise ValidationFailed(
+                {"parent_id": ["An agreement cannot amend itself, directly or through others."]},
+                self.noun,
+            )
         if existing is None and not values.get("reference"):
             year = (values.get("concluded_on") or date.today()).year
             values["reference"] = next_reference(year)

@@ -1,16 +1,24 @@
-"""Field types and the base schema shared by every entity's marshmallow schema."""
+"""Field types and the base schema shared by every entity's marshmallow schema.
+
+The fields run their own checks after turning blank input into null, so an empty optional
+form field is stored as null instead of failing a length or range check.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate
 
 from registry.core.periods import InvalidPeriod, normalise_period
 from registry.extensions import db
 
 EARLIEST_DATE = date(1800, 1, 1)
 LATEST_DATE = date(2200, 12, 31)
+LARGEST_ID = 2**31 - 1  # id columns are 32-bit integers on PostgreSQL
+REQUIRED = "Missing data for required field."
+_WHOLE_NUMBER = re.compile(r"^[+-]?\d{1,18}$")
 
 
 class EntitySchema(Schema):
@@ -20,23 +28,33 @@ class EntitySchema(Schema):
         unknown = RAISE
 
 
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 class Text(fields.String):
     """Text with surrounding whitespace removed; blank optional text is stored as null."""
 
     def __init__(self, *, max_length: int | None = None, required: bool = False, **kwargs):
-        validators = list(kwargs.pop("validate", []) or [])
+        self.checks = list(kwargs.pop("validate", []) or [])
         if max_length:
-            validators.append(validate.Length(max=max_length))
-        if required:
-            validators.append(validate.Length(min=1, error="Must not be blank."))
-        super().__init__(required=required, allow_none=not required, validate=validators, **kwargs)
+            self.checks.append(validate.Length(max=max_length))
+        super().__init__(required=required, allow_none=not required, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not text:
+            if self.required:
+                raise ValidationError("Must not be blank.")
+            return None
         if "\x00" in text:
             raise ValidationError("Must not contain NUL characters.")
-        if not text and not self.required:
-            return None
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise ValidationError("Must be valid Unicode text.") from error
+        for check in self.checks:
+            check(text)
         return text
 
 
@@ -45,25 +63,23 @@ class Day(fields.Date):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("allow_none", not kwargs.get("required", False))
-        super().__init__(
-            validate=validate.Range(
-                min=EARLIEST_DATE,
-                max=LATEST_DATE,
-                error=f"Must be between {EARLIEST_DATE} and {LATEST_DATE}.",
-            ),
-            **kwargs,
-        )
+        super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if value == "":
+        if _blank(value):
             if self.required:
-                raise ValidationError("Missing data for required field.")
+                raise ValidationError(REQUIRED)
             return None
-        return super()._deserialize(value, attr, data, **kwargs)
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise ValidationError(f"Must be between {EARLIEST_DATE} and {LATEST_DATE}.")
+        return day
 
 
 class Period(fields.String):
     """An ISO 8601 period such as P20Y, P3M or P90D."""
+
+    MAX_LENGTH = 16  # the width of the period columns
 
     def __init__(self, **kwargs):
         super().__init__(allow_none=True, **kwargs)
@@ -72,6 +88,8 @@ class Period(fields.String):
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         if not text:
             return None
+        if len(text) > self.MAX_LENGTH:
+            raise ValidationError(f"Longer than maximum length {self.MAX_LENGTH}.")
         try:
             return normalise_period(text)
         except InvalidPeriod as error:
@@ -85,26 +103,64 @@ class Choice(fields.Enum):
         kwargs.setdefault("allow_none", not kwargs.get("required", False))
         super().__init__(enum, by_value=True, **kwargs)
 
+    def _deserialize(self, value, attr, data, **kwargs):
+        if _blank(value) and self.allow_none:
+            return None
+        return super()._deserialize(value, attr, data, **kwargs)
 
-class Ref(fields.Integer):
+
+class WholeNumber(fields.Field):
+    """A whole number in a range. Digits in text are accepted, as forms send them; 82.5 is not."""
+
+    def __init__(self, *, minimum: int = 0, maximum: int = 10**9, **kwargs):
+        kwargs.setdefault("allow_none", not kwargs.get("required", False))
+        self.minimum, self.maximum = minimum, maximum
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if _blank(value):
+            if self.required:
+                raise ValidationError(REQUIRED)
+            return None if self.load_default is missing else self.load_default
+        if isinstance(value, bool):
+            raise ValidationError("Not a valid whole number.")
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, str) and _WHOLE_NUMBER.match(value.strip()):
+            value = int(value.strip())
+        if not isinstance(value, int):
+            raise ValidationError("Not a valid whole number.")
+        if not self.minimum <= value <= self.maximum:
+            raise ValidationError(f"Must be between {self.minimum} and {self.maximum}.")
+        return value
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+def whole_number(*, minimum: int = 0, maximum: int = 10**9, **kwargs) -> WholeNumber:
+    return WholeNumber(minimum=minimum, maximum=maximum, **kwargs)
+
+
+class Ref(WholeNumber):
     """The id of an existing record of `model`; the error names what was missing."""
 
     def __init__(self, model, noun: str, **kwargs):
         self.model = model
         self.noun = noun
-        kwargs.setdefault("allow_none", not kwargs.get("required", False))
-        super().__init__(strict=False, **kwargs)
+        super().__init__(minimum=1, maximum=LARGEST_ID, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if value == "":
-            return None
-        record_id = super()._deserialize(value, attr, data, **kwargs)
-        if record_id < 1 or record_id > 2**62 or db.session.get(self.model, record_id) is None:
+        try:
+            record_id = super()._deserialize(value, attr, data, **kwargs)
+        except ValidationError as error:
+            if _blank(value):
+                raise
+            raise ValidationError(f"No {self.noun} with id {value!r}.") from error
+        if record_id is not None and db.session.get(self.model, record_id) is None:
             raise ValidationError(f"No {self.noun} with id {record_id}.")
         return record_id
 
 
-def whole_number(*, minimum: int = 0, maximum: int = 10**9, **kwargs) -> fields.Integer:
-    """A whole number in a range (integers given as text are accepted, as forms send them)."""
-    kwargs.setdefault("allow_none", not kwargs.get("required", False))
-    return fields.Integer(strict=False, validate=validate.Range(min=minimum, max=maximum), **kwargs)
+class ReasonSchema(EntitySchema):
+    reason = Text(max_length=5000)

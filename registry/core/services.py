@@ -14,9 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from registry.audit.services import Actor, record
-from registry.core.db import utcnow
+from registry.core.db import Archivable, utcnow
 from registry.core.enums import AuditAction
 from registry.core.errors import Conflict, RuleViolation, ValidationFailed
+from registry.core.schemas import ReasonSchema
 from registry.extensions import db
 
 
@@ -32,6 +33,7 @@ class EntityService:
     unaudited_fields: ClassVar[tuple[str, ...]] = ()
 
     def create(self, actor: Actor, data: dict, *, reason: str | None = None):
+        reason = clean_reason(reason, self.noun)
         return self._insert(actor, self.prepare(self._load(data), None, actor), reason)
 
     def update(
@@ -43,16 +45,20 @@ class EntityService:
         expected_version: int | None = None,
         reason: str | None = None,
     ):
-        if expected_version is not None and expected_version != record_.version:
+        reason = clean_reason(reason, self.noun)
+        current_version = getattr(record_, "version", None)
+        if expected_version is not None and expected_version != current_version:
             raise Conflict(
-                f"This {self.noun} was changed by someone else (version {record_.version}, "
+                f"This {self.noun} was changed by someone else (version {current_version}, "
                 f"you edited version {expected_version}). Reload it and apply your change again."
             )
+        if not isinstance(data, dict):
+            raise ValidationFailed({"_schema": ["Expected an object of fields."]}, self.noun)
+        values = self._load({**self.schema().dump(record_), **data})
         for field in self.immutable_fields:
-            if field in data and data[field] != getattr(record_, field):
+            if values.get(field) != getattr(record_, field):
                 raise ValidationFailed({field: ["Cannot be changed once recorded."]}, self.noun)
-        current = self.schema().dump(record_)
-        values = self.prepare(self._load({**current, **data}), record_, actor)
+        values = self.prepare(values, record_, actor)
         changes = {
             field: [getattr(record_, field), value]
             for field, value in values.items()
@@ -68,23 +74,22 @@ class EntityService:
         return record_
 
     def archive(self, actor: Actor, record_, *, reason: str):
-        if not reason or not reason.strip():
+        self._require_archivable()
+        reason = clean_reason(reason, self.noun)
+        if reason is None:
             raise ValidationFailed({"reason": ["Give a reason for archiving."]}, self.noun)
         if record_.archived_at is not None:
             raise RuleViolation(f"This {self.noun} is already archived.")
         record_.archived_at = utcnow()
-        record_.archive_reason = reason.strip()
+        record_.archive_reason = reason
         self._flush()
-        record(
-            actor,
-            AuditAction.ARCHIVE,
-            record_,
-            {"archived_at": [None, record_.archived_at]},
-            reason.strip(),
-        )
+        changes = {"archived_at": [None, record_.archived_at]}
+        record(actor, AuditAction.ARCHIVE, record_, changes, reason)
         return record_
 
     def restore(self, actor: Actor, record_, *, reason: str | None = None):
+        self._require_archivable()
+        reason = clean_reason(reason, self.noun)
         if record_.archived_at is None:
             raise RuleViolation(f"This {self.noun} is not archived.")
         changes = {"archived_at": [record_.archived_at, None]}
@@ -99,6 +104,10 @@ class EntityService:
         return values
 
     # --- helpers ----------------------------------------------------------------------------
+
+    def _require_archivable(self) -> None:
+        if not issubclass(self.model, Archivable):
+            raise RuleViolation(f"A {self.noun} is not archived; change or deactivate it instead.")
 
     def _insert(self, actor: Actor, values: dict, reason: str | None):
         self._check_unique(values, None)
@@ -149,3 +158,24 @@ class EntityService:
             raise Conflict(
                 f"The {self.noun} conflicts with a stored record: {error.orig}"
             ) from error
+
+
+def clean_reason(reason, noun: str) -> str | None:
+    """Check a change's stated reason like any other text input."""
+    if reason is None:
+        return None
+    try:
+        return ReasonSchema().load({"reason": reason})["reason"]
+    except ValidationError as error:
+        raise ValidationFailed(error.messages, noun) from error
+
+
+def creates_cycle(model, record_id: int, parent_id: int | None) -> bool:
+    """Tell whether making `parent_id` the parent of `record_id` would close a loop."""
+    seen = set()
+    while parent_id is not None and parent_id not in seen:
+        if parent_id == record_id:
+            return True
+        seen.add(parent_id)
+        parent_id = db.session.scalar(select(model.parent_id).where(model.id == parent_id))
+    return False

@@ -1,7 +1,7 @@
 from sqlalchemy import select
 
 from registry.core.errors import ValidationFailed
-from registry.core.services import EntityService
+from registry.core.services import EntityService, creates_cycle
 from registry.extensions import db
 from registry.oversight.models import OversightBody, SittingDay
 from registry.oversight.schemas import OversightBodySchema, SittingDaySchema
@@ -14,8 +14,13 @@ class OversightBodyService(EntityService):
     unique_fields = ("name",)
 
     def prepare(self, values, existing, actor):
-        if existing is not None and values.get("parent_id") == existing.id:
-            raise ValidationFailed({"parent_id": ["A body cannot be its own parent."]}, self.noun)
+        if existing is not None and creates_cycle(
+            OversightBody, existing.id, values.get("parent_id")
+        ):
+            raise ValidationFailed(
+                {"parent_id": ["A body cannot be its own parent, directly or through others."]},
+                self.noun,
+            )
         return values
 
 

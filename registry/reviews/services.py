@@ -39,7 +39,9 @@ class ReviewService(EntityService):
         return super().update(actor, record_, data, **kwargs)
 
     def prepare(self, values, existing, actor):
-        if existing is None and isinstance(actor, User):
+        # Whoever first records a review's content (it may have been scheduled by the system)
+        # is its recorder, and so cannot approve it.
+        if isinstance(actor, User) and (existing is None or existing.recorded_by_id is None):
             values["recorded_by_id"] = actor.id
         agreement = db.session.get(Agreement, values["agreement_id"])
         if values.get("obligation_id"):
@@ -54,6 +56,8 @@ class ReviewService(EntityService):
         """Sign off a submitted review: only a reviewer who did not record it may."""
         if actor.role not in (Role.REVIEWER, Role.ADMIN):
             raise RuleViolation("Only a reviewer can approve a review.")
+        if review.recorded_by_id is None:
+            raise RuleViolation("A review must be recorded by someone before it can be approved.")
         if review.recorded_by_id == actor.id:
             raise RuleViolation("The person who recorded a review cannot also approve it.")
         if review.status != ReviewStatus.SUBMITTED:

@@ -1,4 +1,4 @@
-from marshmallow import fields, validate
+from marshmallow import fields, pre_load, validate
 
 from registry.core.enums import Classification, Role
 from registry.core.schemas import Choice, EntitySchema, Text
@@ -16,7 +16,9 @@ class UserSchema(EntitySchema):
     clearance = Choice(Classification, load_default=Classification.PUBLIC, allow_none=False)
     active = fields.Boolean(load_default=True)
 
-    def load(self, data, **kwargs):
-        values = super().load(data, **kwargs)
-        values["email"] = values["email"].lower()
-        return values
+    @pre_load
+    def _lower_case_email(self, data, **kwargs):
+        # Before validation: lower-casing can lengthen text ("İ" becomes two characters).
+        if isinstance(data, dict) and isinstance(data.get("email"), str):
+            data = {**data, "email": data["email"].lower()}
+        return data

@@ -31,6 +31,8 @@ def hash_password(password: str) -> str:
 
 def verify_password(user: User, password: str) -> bool:
     """Check a password against the stored argon2 hash."""
+    if not isinstance(password, str):
+        return False
     try:
         return _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
