@@ -24,10 +24,6 @@ class ValidationFailed(RegistryError):
         return prefix + " | ".join(parts)
 
 
-class NotFound(RegistryError):
-    """A referenced record does not exist."""
-
-
 class Conflict(RegistryError):
     """The record changed since it was read, or a unique value is already taken."""
 
