@@ -12,13 +12,13 @@ from sqlalchemy import create_engine, event, text
 os.environ.setdefault("REGISTRY_ENV", "testing")
 
 from registry import create_app  # noqa: E402 - the environment must be set first
-from registry.audit.services import SystemActor  # noqa: E402
 from registry.core.db import Base  # noqa: E402
 from registry.extensions import db  # noqa: E402
 
+from support import ACTOR  # noqa: E402
+
 POSTGRES_URL = os.environ.get("REGISTRY_TEST_POSTGRES_URL", "").strip()
 REQUIRE_POSTGRES = os.environ.get("REGISTRY_REQUIRE_POSTGRES") == "1"
-ACTOR = SystemActor("tests")
 
 
 def _reset_postgres(url: str) -> None:

@@ -3,29 +3,15 @@
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from registry.agreements.models import Agreement, TreatyAction
 from registry.agreements.services import agreements, treaty_actions
 from registry.audit.models import AuditEvent
-from registry.audit.services import SystemActor
 from registry.core.errors import Conflict, RuleViolation, ValidationFailed
 from registry.extensions import db
 
-ACTOR = SystemActor("tests")
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def events_for(record):
-    return db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.entity_type == record.__tablename__, AuditEvent.entity_id == record.id)
-        .order_by(AuditEvent.id)
-    ).all()
+from support import ACTOR, count_rows, events_for
 
 
 def test_create_generates_a_reference_per_year_and_audits(make_agreement):
@@ -158,8 +144,8 @@ def test_bad_agreement_input_names_the_field_and_writes_nothing(make_agreement, 
         make_agreement(**overrides)
     assert field in raised.value.messages
     db.session.rollback()
-    assert count(Agreement) == 0
-    assert count(AuditEvent) == 0
+    assert count_rows(Agreement) == 0
+    assert count_rows(AuditEvent) == 0
 
 
 def test_non_dict_input_is_refused(app):
@@ -195,13 +181,13 @@ BAD_ACTIONS = [
 @pytest.mark.parametrize(("data", "field"), BAD_ACTIONS)
 def test_bad_treaty_actions_are_refused(pact, data, field):
     agreement, party, _ = pact
-    before = count(AuditEvent)
+    before = count_rows(AuditEvent)
     with pytest.raises(ValidationFailed) as raised:
         treaty_actions.create(ACTOR, {"agreement_id": agreement.id, "party_id": party.id, **data})
     assert field in raised.value.messages
     db.session.rollback()
-    assert count(TreatyAction) == 0
-    assert count(AuditEvent) == before
+    assert count_rows(TreatyAction) == 0
+    assert count_rows(AuditEvent) == before
 
 
 def test_succession_alone_may_take_effect_before_deposit_and_names_a_predecessor(pact):
@@ -257,7 +243,7 @@ def test_archive_keeps_the_record_and_needs_a_reason(pact, make_action):
         treaty_actions.archive(ACTOR, action, reason="  ")
     treaty_actions.archive(ACTOR, action, reason="Recorded against the wrong party")
     assert action.is_archived
-    assert count(TreatyAction) == 1
+    assert count_rows(TreatyAction) == 1
     assert events_for(action)[-1].reason == "Recorded against the wrong party"
     with pytest.raises(RuleViolation):
         treaty_actions.archive(ACTOR, action, reason="again")

@@ -1,13 +1,10 @@
 """The authorisation step service, with the audit trail it writes."""
 
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
 
 from registry.audit.models import AuditEvent
-from registry.audit.services import SystemActor
 from registry.authorizations.models import Authorization
 from registry.authorizations.services import authorizations
 from registry.core.enums import (
@@ -16,57 +13,10 @@ from registry.core.enums import (
     AuthorizationRequirement,
     Classification,
 )
-from registry.core.errors import Conflict, RuleViolation, ValidationFailed
+from registry.core.errors import Conflict, RuleViolation
 from registry.extensions import db
 
-ACTOR = SystemActor("tests")
-
-BAD_IDS = [
-    pytest.param("abc", id="text"),
-    pytest.param(True, id="boolean"),
-    pytest.param(-1, id="negative"),
-    pytest.param(0, id="zero"),
-    pytest.param(999_999, id="missing"),
-    pytest.param(2**31, id="beyond-int32"),
-    pytest.param(10**20, id="huge"),
-    pytest.param([1], id="list"),
-    pytest.param({"id": 1}, id="dict"),
-]
-
-BAD_DATES = [
-    pytest.param("abc", id="text"),
-    pytest.param("1949-02-30", id="no-such-day"),
-    pytest.param("1799-12-31", id="before-1800"),
-    pytest.param("2201-01-01", id="after-2200"),
-    pytest.param(19490721, id="number"),
-    pytest.param(["1949-07-21"], id="list"),
-    pytest.param({"year": 1949}, id="dict"),
-]
-
-
-def count_rows(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def events_for(record) -> list[AuditEvent]:
-    return db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.entity_type == "authorizations", AuditEvent.entity_id == record.id)
-        .order_by(AuditEvent.id)
-    ).all()
-
-
-@contextmanager
-def writes_nothing(error=ValidationFailed, field=None):
-    """Expect `error` (naming `field`), then check no step and no audit event was written."""
-    db.session.commit()
-    before = (count_rows(Authorization), count_rows(AuditEvent))
-    with pytest.raises(error) as caught:
-        yield caught
-    if field is not None:
-        assert field in caught.value.messages, caught.value.messages
-    db.session.rollback()
-    assert (count_rows(Authorization), count_rows(AuditEvent)) == before
+from support import ACTOR, BAD_DATES, BAD_IDS, count_rows, events_for, writes_nothing
 
 
 @pytest.fixture
@@ -180,31 +130,31 @@ def test_create_stores_blank_optional_fields_as_null(app, agreement):
 @pytest.mark.parametrize("field", ["agreement_id", "requirement"])
 def test_create_refuses_a_missing_required_field(app, valid, field):
     del valid[field]
-    with writes_nothing(field=field):
+    with writes_nothing(Authorization, field=field):
         authorizations.create(ACTOR, valid)
 
 
 def test_create_refuses_a_decision_before_the_submission(app, valid):
-    with writes_nothing(field="decided_on"):
+    with writes_nothing(Authorization, field="decided_on"):
         authorizations.create(
             ACTOR, {**valid, "submitted_on": "1949-07-22", "decided_on": "1949-07-21"}
         )
 
 
 def test_create_refuses_a_pending_step_with_a_decision_date(app, valid):
-    with writes_nothing(field="decided_on"):
+    with writes_nothing(Authorization, field="decided_on"):
         authorizations.create(ACTOR, {**valid, "decision": "pending"})
 
 
 @pytest.mark.parametrize("decision", ["approved", "approved_with_conditions", "rejected", "lapsed"])
 def test_create_refuses_a_decision_without_its_date(app, valid, decision):
-    with writes_nothing(field="decided_on"):
+    with writes_nothing(Authorization, field="decided_on"):
         authorizations.create(ACTOR, {**valid, "decision": decision, "decided_on": None})
 
 
 def test_create_refuses_a_classification_below_the_agreement(app, valid, make_agreement):
     secret = make_agreement(classification="secret")
-    with writes_nothing(field="classification"):
+    with writes_nothing(Authorization, field="classification"):
         authorizations.create(
             ACTOR, {**valid, "agreement_id": secret.id, "classification": "confidential"}
         )
@@ -239,32 +189,32 @@ def test_create_refuses_a_classification_below_the_agreement(app, valid, make_ag
     ],
 )
 def test_create_refuses_a_bad_value(app, valid, field, value):
-    with writes_nothing(field=field):
+    with writes_nothing(Authorization, field=field):
         authorizations.create(ACTOR, {**valid, field: value})
 
 
 @pytest.mark.parametrize("field", ["submitted_on", "due_on", "decided_on"])
 @pytest.mark.parametrize("day", BAD_DATES)
 def test_create_refuses_a_bad_date(app, valid, field, day):
-    with writes_nothing(field=field):
+    with writes_nothing(Authorization, field=field):
         authorizations.create(ACTOR, {**valid, field: day})
 
 
 @pytest.mark.parametrize("field", ["agreement_id", "body_id"])
 @pytest.mark.parametrize("record_id", BAD_IDS)
 def test_create_refuses_a_reference_to_a_missing_record(app, valid, field, record_id):
-    with writes_nothing(field=field):
+    with writes_nothing(Authorization, field=field):
         authorizations.create(ACTOR, {**valid, field: record_id})
 
 
 def test_create_refuses_an_unknown_field(app, valid):
-    with writes_nothing(field="chamber"):
+    with writes_nothing(Authorization, field="chamber"):
         authorizations.create(ACTOR, {**valid, "chamber": "upper"})
 
 
 def test_create_refuses_a_recorded_by_given_as_input(app, valid, make_user):
     someone = make_user()
-    with writes_nothing(field="recorded_by_id"):
+    with writes_nothing(Authorization, field="recorded_by_id"):
         authorizations.create(ACTOR, {**valid, "recorded_by_id": someone.id})
 
 
@@ -319,7 +269,7 @@ def test_update_by_another_user_keeps_who_recorded_the_step(app, valid, make_use
 
 
 def test_update_refuses_contradictory_values_and_leaves_the_step_unchanged(app, step):
-    with writes_nothing(field="decided_on"):
+    with writes_nothing(Authorization, field="decided_on"):
         authorizations.update(ACTOR, step, {"decision": "pending"})
     assert step.decision == AuthorizationDecision.APPROVED
     assert step.version == 1
@@ -327,14 +277,14 @@ def test_update_refuses_contradictory_values_and_leaves_the_step_unchanged(app, 
 
 def test_update_refuses_to_move_the_step_to_another_agreement(app, step, make_agreement):
     other = make_agreement(title="Other treaty")
-    with writes_nothing(field="agreement_id"):
+    with writes_nothing(Authorization, field="agreement_id"):
         authorizations.update(ACTOR, step, {"agreement_id": other.id})
 
 
 def test_update_with_a_stale_version_raises_conflict_and_changes_nothing(app, step):
     authorizations.update(ACTOR, step, {"votes_for": 83})
 
-    with writes_nothing(error=Conflict):
+    with writes_nothing(Authorization, error=Conflict):
         authorizations.update(ACTOR, step, {"votes_for": 90}, expected_version=1)
     assert step.votes_for == 83
     assert step.version == 2
@@ -356,13 +306,13 @@ def test_archive_records_the_reason_and_restore_undoes_it(app, step):
 
 @pytest.mark.parametrize("reason", [None, "", "  "])
 def test_archive_requires_a_reason(app, step, reason):
-    with writes_nothing(field="reason"):
+    with writes_nothing(Authorization, field="reason"):
         authorizations.archive(ACTOR, step, reason=reason)
     assert step.archived_at is None
 
 
 def test_archiving_twice_is_refused(app, step):
     authorizations.archive(ACTOR, step, reason="Entered twice")
-    with writes_nothing(error=RuleViolation):
+    with writes_nothing(Authorization, error=RuleViolation):
         authorizations.archive(ACTOR, step, reason="Again")
     assert step.archive_reason == "Entered twice"

@@ -1,43 +1,18 @@
 """The obligation and measurement services, with the audit trail each writes."""
 
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
 
 from registry.audit.models import AuditEvent
-from registry.audit.services import SystemActor
 from registry.core.enums import AuditAction, Classification, ObligationKind, ObligationStatus
-from registry.core.errors import Conflict, RuleViolation, ValidationFailed
+from registry.core.errors import Conflict, RuleViolation
 from registry.extensions import db
 from registry.obligations.models import Measurement, Obligation
 from registry.obligations.services import measurements, obligations
 
-ACTOR = SystemActor("tests")
-
-BAD_IDS = [
-    pytest.param("abc", id="text"),
-    pytest.param(True, id="boolean"),
-    pytest.param(-1, id="negative"),
-    pytest.param(0, id="zero"),
-    pytest.param(999_999, id="missing"),
-    pytest.param(2**31, id="beyond-int32"),
-    pytest.param(10**20, id="huge"),
-    pytest.param([1], id="list"),
-    pytest.param({"id": 1}, id="dict"),
-]
-
-BAD_DATES = [
-    pytest.param("abc", id="text"),
-    pytest.param("2027-02-30", id="no-such-day"),
-    pytest.param("31/01/2027", id="not-iso"),
-    pytest.param("1799-12-31", id="before-1800"),
-    pytest.param("2201-01-01", id="after-2200"),
-    pytest.param(20270131, id="number"),
-    pytest.param(["2027-01-31"], id="list"),
-]
+from support import ACTOR, BAD_DATES, BAD_IDS, count_rows, events_for, writes_nothing
 
 BAD_AMOUNTS = [
     pytest.param("NaN", id="nan-text"),
@@ -52,31 +27,6 @@ BAD_AMOUNTS = [
     pytest.param([2], id="list"),
     pytest.param(True, id="boolean"),
 ]
-
-
-def count_rows(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def events_for(record) -> list[AuditEvent]:
-    return db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.entity_type == record.__tablename__, AuditEvent.entity_id == record.id)
-        .order_by(AuditEvent.id)
-    ).all()
-
-
-@contextmanager
-def writes_nothing(model, error=ValidationFailed, field=None):
-    """Expect `error` (naming `field`), then check neither `model` nor the audit trail grew."""
-    db.session.commit()
-    before = (count_rows(model), count_rows(AuditEvent))
-    with pytest.raises(error) as caught:
-        yield caught
-    if field is not None:
-        assert field in caught.value.messages, caught.value.messages
-    db.session.rollback()
-    assert (count_rows(model), count_rows(AuditEvent)) == before
 
 
 @pytest.fixture

@@ -1,20 +1,17 @@
 """The oversight body and sitting day services, with the audit trail each writes."""
 
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
 
 from registry.audit.models import AuditEvent
-from registry.audit.services import SystemActor
 from registry.core.enums import AuditAction, OversightBodyKind
-from registry.core.errors import Conflict, RuleViolation, ValidationFailed
+from registry.core.errors import Conflict, RuleViolation
 from registry.extensions import db
 from registry.oversight.models import OversightBody, SittingDay
 from registry.oversight.services import oversight_bodies, sitting_days
 
-ACTOR = SystemActor("tests")
+from support import ACTOR, BAD_DATES, BAD_IDS, count_rows, events_for, writes_nothing
 
 VALID = {
     "name": "Senate Committee on Foreign Relations",
@@ -25,43 +22,6 @@ VALID = {
     "url": "https://www.foreign.example.org/",
     "source": "Senate rules",
 }
-
-BAD_IDS = [
-    pytest.param("abc", id="text"),
-    pytest.param(True, id="boolean"),
-    pytest.param(-1, id="negative"),
-    pytest.param(0, id="zero"),
-    pytest.param(999_999, id="missing"),
-    pytest.param(2**31, id="beyond-int32"),
-    pytest.param(10**20, id="huge"),
-    pytest.param([1], id="list"),
-    pytest.param({"id": 1}, id="dict"),
-]
-
-
-def count_rows(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def events_for(record) -> list[AuditEvent]:
-    return db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.entity_type == record.__tablename__, AuditEvent.entity_id == record.id)
-        .order_by(AuditEvent.id)
-    ).all()
-
-
-@contextmanager
-def writes_nothing(model, error=ValidationFailed, field=None):
-    """Expect `error` (naming `field`), then check neither `model` nor the audit trail grew."""
-    db.session.commit()
-    before = (count_rows(model), count_rows(AuditEvent))
-    with pytest.raises(error) as caught:
-        yield caught
-    if field is not None:
-        assert field in caught.value.messages, caught.value.messages
-    db.session.rollback()
-    assert (count_rows(model), count_rows(AuditEvent)) == before
 
 
 # --- oversight bodies: create -------------------------------------------------------------------
@@ -338,16 +298,7 @@ def test_sitting_day_refuses_a_missing_required_field(app, make_body, field):
 
 @pytest.mark.parametrize(
     "sat_on",
-    [
-        pytest.param(None, id="null"),
-        pytest.param("", id="empty"),
-        pytest.param("abc", id="text"),
-        pytest.param("2025-02-30", id="no-such-day"),
-        pytest.param("1799-12-31", id="before-1800"),
-        pytest.param("2201-01-01", id="after-2200"),
-        pytest.param(20250106, id="number"),
-        pytest.param(["2025-01-06"], id="list"),
-    ],
+    [pytest.param(None, id="null"), pytest.param("", id="empty"), *BAD_DATES],
 )
 def test_sitting_day_refuses_a_bad_date(app, make_body, sat_on):
     body = make_body()

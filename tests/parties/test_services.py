@@ -1,19 +1,15 @@
 """The party service: create, update, archive and restore, with the audit trail each writes."""
 
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import func, select
 
 from registry.audit.models import AuditEvent
-from registry.audit.services import SystemActor
 from registry.core.enums import AuditAction, PartyKind
-from registry.core.errors import Conflict, RuleViolation, ValidationFailed
+from registry.core.errors import Conflict, RuleViolation
 from registry.extensions import db
 from registry.parties.models import Party
 from registry.parties.services import parties
 
-ACTOR = SystemActor("tests")
+from support import ACTOR, count_rows, events_for, writes_nothing
 
 VALID = {
     "name": "Republic of Freedonia",
@@ -22,31 +18,6 @@ VALID = {
     "iso3": "fre",
     "source": "UN Member States list",
 }
-
-
-def count_rows(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def events_for(record) -> list[AuditEvent]:
-    return db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.entity_type == "parties", AuditEvent.entity_id == record.id)
-        .order_by(AuditEvent.id)
-    ).all()
-
-
-@contextmanager
-def writes_nothing(error=ValidationFailed, field=None):
-    """Expect `error` (naming `field`), then check no party and no audit event was written."""
-    db.session.commit()
-    before = (count_rows(Party), count_rows(AuditEvent))
-    with pytest.raises(error) as caught:
-        yield caught
-    if field is not None:
-        assert field in caught.value.messages, caught.value.messages
-    db.session.rollback()
-    assert (count_rows(Party), count_rows(AuditEvent)) == before
 
 
 # --- create -------------------------------------------------------------------------------------
@@ -90,7 +61,7 @@ def test_create_strips_surrounding_whitespace_and_stores_blank_optional_text_as_
 @pytest.mark.parametrize("field", ["name", "kind"])
 def test_create_refuses_a_missing_required_field(app, field):
     data = {key: value for key, value in VALID.items() if key != field}
-    with writes_nothing(field=field):
+    with writes_nothing(Party, field=field):
         parties.create(ACTOR, data)
 
 
@@ -122,30 +93,30 @@ def test_create_refuses_a_missing_required_field(app, field):
     ],
 )
 def test_create_refuses_a_bad_value(app, field, value):
-    with writes_nothing(field=field):
+    with writes_nothing(Party, field=field):
         parties.create(ACTOR, {**VALID, field: value})
 
 
 def test_create_refuses_an_unknown_field(app):
-    with writes_nothing(field="colour"):
+    with writes_nothing(Party, field="colour"):
         parties.create(ACTOR, {**VALID, "colour": "blue"})
 
 
 @pytest.mark.parametrize("data", [None, ["name"], "Freedonia"])
 def test_create_refuses_data_that_is_not_an_object(app, data):
-    with writes_nothing(field="_schema"):
+    with writes_nothing(Party, field="_schema"):
         parties.create(ACTOR, data)
 
 
 def test_create_refuses_a_duplicate_name(app, make_party):
     make_party(name="Republic of Freedonia")
-    with writes_nothing(field="name"):
+    with writes_nothing(Party, field="name"):
         parties.create(ACTOR, VALID)
 
 
 def test_create_refuses_a_duplicate_iso3_whatever_its_case(app, make_party):
     make_party(iso3="FRE")
-    with writes_nothing(field="iso3"):
+    with writes_nothing(Party, field="iso3"):
         parties.create(ACTOR, {**VALID, "iso3": "fre"})
 
 
@@ -189,7 +160,7 @@ def test_update_without_any_change_writes_no_event(app):
 def test_update_refuses_a_name_used_by_another_party(app, make_party):
     make_party(name="Ruritania")
     party = make_party(name="Freedonia")
-    with writes_nothing(field="name"):
+    with writes_nothing(Party, field="name"):
         parties.update(ACTOR, party, {"name": "Ruritania"})
     assert party.name == "Freedonia"
     assert party.version == 1
@@ -201,7 +172,7 @@ def test_update_refuses_a_name_used_by_another_party(app, make_party):
 )
 def test_update_refuses_bad_input_and_leaves_the_party_unchanged(app, make_party, field, value):
     party = make_party(name="Freedonia", iso3="FRE")
-    with writes_nothing(field=field):
+    with writes_nothing(Party, field=field):
         parties.update(ACTOR, party, {field: value})
     assert (party.name, party.kind, party.iso3, party.version) == (
         "Freedonia",
@@ -214,7 +185,7 @@ def test_update_refuses_bad_input_and_leaves_the_party_unchanged(app, make_party
 @pytest.mark.parametrize("data", [None, ["name"], "Freedonia"])
 def test_update_refuses_data_that_is_not_an_object(app, make_party, data):
     party = make_party(name="Freedonia")
-    with writes_nothing(field="_schema"):
+    with writes_nothing(Party, field="_schema"):
         parties.update(ACTOR, party, data)
     assert party.name == "Freedonia"
 
@@ -227,7 +198,7 @@ def test_update_with_a_stale_version_raises_conflict_and_changes_nothing(app, ma
     parties.update(ACTOR, party, {"short_name": "F"})
     assert party.version == 2
 
-    with writes_nothing(error=Conflict):
+    with writes_nothing(Party, error=Conflict):
         parties.update(ACTOR, party, {"name": "Ruritania"}, expected_version=1)
     assert party.name == "Freedonia"
     assert party.version == 2
@@ -263,7 +234,7 @@ def test_archive_records_the_reason_and_audits_it(app, make_party):
 @pytest.mark.parametrize("reason", [None, "", "   "])
 def test_archive_requires_a_reason(app, make_party, reason):
     party = make_party()
-    with writes_nothing(field="reason"):
+    with writes_nothing(Party, field="reason"):
         parties.archive(ACTOR, party, reason=reason)
     assert party.archived_at is None
 
@@ -278,7 +249,7 @@ def test_archive_requires_a_reason(app, make_party, reason):
 )
 def test_archive_refuses_a_reason_that_is_not_clean_text(app, make_party, reason):
     party = make_party()
-    with writes_nothing(field="reason"):
+    with writes_nothing(Party, field="reason"):
         parties.archive(ACTOR, party, reason=reason)
     assert party.archived_at is None
 
@@ -288,7 +259,7 @@ def test_archiving_twice_is_refused(app, make_party):
     parties.archive(ACTOR, party, reason="Dissolved")
     archived_at = party.archived_at
 
-    with writes_nothing(error=RuleViolation):
+    with writes_nothing(Party, error=RuleViolation):
         parties.archive(ACTOR, party, reason="Again")
     assert party.archived_at == archived_at
     assert party.archive_reason == "Dissolved"
@@ -310,5 +281,5 @@ def test_restore_clears_the_archive_and_audits_it(app, make_party):
 
 def test_restoring_a_party_that_is_not_archived_is_refused(app, make_party):
     party = make_party()
-    with writes_nothing(error=RuleViolation):
+    with writes_nothing(Party, error=RuleViolation):
         parties.restore(ACTOR, party)

@@ -1,67 +1,18 @@
 """The review service: recording, sign-off by a second reviewer and periodic scheduling."""
 
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
 
 from registry.audit.models import AuditEvent
-from registry.audit.services import SystemActor
 from registry.core.enums import AuditAction, Classification, ReviewStatus
-from registry.core.errors import Conflict, RuleViolation, ValidationFailed
+from registry.core.errors import Conflict, RuleViolation
 from registry.extensions import db
 from registry.obligations.services import obligations
 from registry.reviews.models import Review
 from registry.reviews.services import reviews
 
-ACTOR = SystemActor("tests")
-
-BAD_IDS = [
-    pytest.param("abc", id="text"),
-    pytest.param(True, id="boolean"),
-    pytest.param(-1, id="negative"),
-    pytest.param(0, id="zero"),
-    pytest.param(999_999, id="missing"),
-    pytest.param(2**31, id="beyond-int32"),
-    pytest.param(10**20, id="huge"),
-    pytest.param([1], id="list"),
-    pytest.param({"id": 1}, id="dict"),
-]
-
-BAD_DATES = [
-    pytest.param("abc", id="text"),
-    pytest.param("2027-02-30", id="no-such-day"),
-    pytest.param("1799-12-31", id="before-1800"),
-    pytest.param("2201-01-01", id="after-2200"),
-    pytest.param(20270630, id="number"),
-    pytest.param(["2027-06-30"], id="list"),
-]
-
-
-def count_rows(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def events_for(record) -> list[AuditEvent]:
-    return db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.entity_type == "reviews", AuditEvent.entity_id == record.id)
-        .order_by(AuditEvent.id)
-    ).all()
-
-
-@contextmanager
-def writes_nothing(error=ValidationFailed, field=None):
-    """Expect `error` (naming `field`), then check no review and no audit event was written."""
-    db.session.commit()
-    before = (count_rows(Review), count_rows(AuditEvent))
-    with pytest.raises(error) as caught:
-        yield caught
-    if field is not None:
-        assert field in caught.value.messages, caught.value.messages
-    db.session.rollback()
-    assert (count_rows(Review), count_rows(AuditEvent)) == before
+from support import ACTOR, BAD_DATES, BAD_IDS, count_rows, events_for, writes_nothing
 
 
 @pytest.fixture
@@ -174,12 +125,12 @@ def test_create_stores_blank_optional_fields_as_null(app, agreement):
 @pytest.mark.parametrize("field", ["agreement_id", "due_on"])
 def test_create_refuses_a_missing_required_field(app, valid, field):
     del valid[field]
-    with writes_nothing(field=field):
+    with writes_nothing(Review, field=field):
         reviews.create(ACTOR, valid)
 
 
 def test_create_refuses_the_approved_status(app, valid):
-    with writes_nothing(field="status"):
+    with writes_nothing(Review, field="status"):
         reviews.create(ACTOR, {**valid, "status": "approved"})
 
 
@@ -188,13 +139,13 @@ def test_create_refuses_an_obligation_of_another_agreement(app, valid, make_agre
     foreign = obligations.create(
         ACTOR, {"agreement_id": other.id, "title": "Report yearly", "kind": "reporting"}
     )
-    with writes_nothing(field="obligation_id"):
+    with writes_nothing(Review, field="obligation_id"):
         reviews.create(ACTOR, {**valid, "obligation_id": foreign.id})
 
 
 def test_create_refuses_a_classification_below_the_agreement(app, valid, make_agreement):
     secret = make_agreement(classification="secret")
-    with writes_nothing(field="classification"):
+    with writes_nothing(Review, field="classification"):
         reviews.create(
             ACTOR,
             {**valid, "agreement_id": secret.id, "obligation_id": None, "classification": "public"},
@@ -223,27 +174,27 @@ def test_create_refuses_a_classification_below_the_agreement(app, valid, make_ag
     ],
 )
 def test_create_refuses_a_bad_value(app, valid, field, value):
-    with writes_nothing(field=field):
+    with writes_nothing(Review, field=field):
         reviews.create(ACTOR, {**valid, field: value})
 
 
 @pytest.mark.parametrize("field", ["due_on", "completed_on"])
 @pytest.mark.parametrize("day", BAD_DATES)
 def test_create_refuses_a_bad_date(app, valid, field, day):
-    with writes_nothing(field=field):
+    with writes_nothing(Review, field=field):
         reviews.create(ACTOR, {**valid, field: day})
 
 
 @pytest.mark.parametrize("field", ["agreement_id", "obligation_id", "body_id"])
 @pytest.mark.parametrize("record_id", BAD_IDS)
 def test_create_refuses_a_reference_to_a_missing_record(app, valid, field, record_id):
-    with writes_nothing(field=field):
+    with writes_nothing(Review, field=field):
         reviews.create(ACTOR, {**valid, field: record_id})
 
 
 @pytest.mark.parametrize("field", ["rating", "approved_by_id", "recorded_by_id"])
 def test_create_refuses_an_unknown_field(app, valid, field):
-    with writes_nothing(field=field):
+    with writes_nothing(Review, field=field):
         reviews.create(ACTOR, {**valid, field: 1})
 
 
@@ -274,7 +225,7 @@ def test_update_without_any_change_writes_no_event(app, review, valid):
 
 
 def test_update_refuses_the_approved_status(app, review):
-    with writes_nothing(field="status"):
+    with writes_nothing(Review, field="status"):
         reviews.update(ACTOR, review, {"status": "approved"})
     assert review.status == ReviewStatus.IN_PROGRESS
     assert review.approved_by_id is None
@@ -286,21 +237,21 @@ def test_update_refuses_an_obligation_of_another_agreement(app, review, make_agr
         ACTOR, {"agreement_id": other.id, "title": "Report yearly", "kind": "reporting"}
     )
     original = review.obligation_id
-    with writes_nothing(field="obligation_id"):
+    with writes_nothing(Review, field="obligation_id"):
         reviews.update(ACTOR, review, {"obligation_id": foreign.id})
     assert review.obligation_id == original
 
 
 def test_update_refuses_to_move_the_review_to_another_agreement(app, review, make_agreement):
     other = make_agreement(title="Other treaty")
-    with writes_nothing(field="agreement_id"):
+    with writes_nothing(Review, field="agreement_id"):
         reviews.update(ACTOR, review, {"agreement_id": other.id, "obligation_id": None})
 
 
 def test_update_with_a_stale_version_raises_conflict_and_changes_nothing(app, review):
     reviews.update(ACTOR, review, {"findings": "Second draft"})
 
-    with writes_nothing(error=Conflict):
+    with writes_nothing(Review, error=Conflict):
         reviews.update(ACTOR, review, {"findings": "Third draft"}, expected_version=1)
     assert review.findings == "Second draft"
     assert review.version == 2
@@ -342,7 +293,7 @@ def test_an_admin_may_approve_a_review(app, submitted, make_user):
 
 
 def test_the_person_who_recorded_a_review_cannot_approve_it(app, submitted, recorder):
-    with writes_nothing(error=RuleViolation):
+    with writes_nothing(Review, error=RuleViolation):
         reviews.approve(recorder, submitted, completed_on=date(2027, 7, 1))
     assert submitted.status == ReviewStatus.SUBMITTED
     assert submitted.approved_by_id is None
@@ -351,7 +302,7 @@ def test_the_person_who_recorded_a_review_cannot_approve_it(app, submitted, reco
 @pytest.mark.parametrize("role", ["viewer", "editor", "auditor"])
 def test_only_a_reviewer_can_approve(app, submitted, make_user, role):
     someone = make_user(role=role)
-    with writes_nothing(error=RuleViolation):
+    with writes_nothing(Review, error=RuleViolation):
         reviews.approve(someone, submitted, completed_on=date(2027, 7, 1))
     assert submitted.status == ReviewStatus.SUBMITTED
 
@@ -362,7 +313,7 @@ def test_only_a_submitted_review_can_be_approved(app, agreement, make_user, stat
         ACTOR, {"agreement_id": agreement.id, "due_on": "2027-06-30", "status": status}
     )
     approver = make_user(role="reviewer")
-    with writes_nothing(error=RuleViolation):
+    with writes_nothing(Review, error=RuleViolation):
         reviews.approve(approver, review, completed_on=date(2027, 7, 1))
     assert review.status == ReviewStatus(status)
     assert review.approved_by_id is None
@@ -372,7 +323,7 @@ def test_an_approved_review_cannot_be_approved_again(app, submitted, make_user):
     first, second = make_user(role="reviewer"), make_user(role="reviewer")
     reviews.approve(first, submitted, completed_on=date(2027, 7, 1))
 
-    with writes_nothing(error=RuleViolation):
+    with writes_nothing(Review, error=RuleViolation):
         reviews.approve(second, submitted, completed_on=date(2027, 7, 2))
     assert submitted.approved_by_id == first.id
 
@@ -381,7 +332,7 @@ def test_an_approved_review_cannot_be_updated(app, submitted, make_user):
     approver = make_user(role="reviewer")
     reviews.approve(approver, submitted, completed_on=date(2027, 7, 1))
 
-    with writes_nothing(error=RuleViolation):
+    with writes_nothing(Review, error=RuleViolation):
         reviews.update(ACTOR, submitted, {"findings": "Rewritten afterwards"})
     assert submitted.findings is None
     assert submitted.version == 2
@@ -391,7 +342,7 @@ def test_an_approved_review_cannot_be_reopened(app, submitted, make_user):
     approver = make_user(role="reviewer")
     reviews.approve(approver, submitted, completed_on=date(2027, 7, 1))
 
-    with writes_nothing(error=RuleViolation):
+    with writes_nothing(Review, error=RuleViolation):
         reviews.update(ACTOR, submitted, {"status": "in_progress"})
     assert submitted.status == ReviewStatus.APPROVED
 
@@ -490,13 +441,13 @@ def test_archive_records_the_reason_and_restore_undoes_it(app, review):
 
 @pytest.mark.parametrize("reason", [None, "", "  "])
 def test_archive_requires_a_reason(app, review, reason):
-    with writes_nothing(field="reason"):
+    with writes_nothing(Review, field="reason"):
         reviews.archive(ACTOR, review, reason=reason)
     assert review.archived_at is None
 
 
 def test_archiving_twice_is_refused(app, review):
     reviews.archive(ACTOR, review, reason="Duplicate")
-    with writes_nothing(error=RuleViolation):
+    with writes_nothing(Review, error=RuleViolation):
         reviews.archive(ACTOR, review, reason="Again")
     assert review.archive_reason == "Duplicate"

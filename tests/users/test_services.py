@@ -1,20 +1,19 @@
 """The user service: accounts, their passwords and the audit trail, which never holds a hash."""
 
 import json
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from registry.audit.models import AuditEvent
-from registry.audit.services import SystemActor
 from registry.core.enums import AuditAction, Classification, Role
-from registry.core.errors import Conflict, ValidationFailed
+from registry.core.errors import Conflict
 from registry.extensions import db
 from registry.users.models import User
 from registry.users.services import users, verify_password
 
-ACTOR = SystemActor("tests")
+from support import ACTOR, count_rows, events_for, writes_nothing
+
 PASSWORD = "correct horse battery staple"
 
 VALID = {
@@ -25,33 +24,8 @@ VALID = {
 }
 
 
-def count_rows(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def events_for(record) -> list[AuditEvent]:
-    return db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.entity_type == "users", AuditEvent.entity_id == record.id)
-        .order_by(AuditEvent.id)
-    ).all()
-
-
 def all_events_text() -> str:
     return json.dumps([event.changes for event in db.session.scalars(select(AuditEvent))])
-
-
-@contextmanager
-def writes_nothing(error=ValidationFailed, field=None):
-    """Expect `error` (naming `field`), then check no user and no audit event was written."""
-    db.session.commit()
-    before = (count_rows(User), count_rows(AuditEvent))
-    with pytest.raises(error) as caught:
-        yield caught
-    if field is not None:
-        assert field in caught.value.messages, caught.value.messages
-    db.session.rollback()
-    assert (count_rows(User), count_rows(AuditEvent)) == before
 
 
 @pytest.fixture
@@ -132,7 +106,7 @@ def test_verify_password_is_false_for_a_password_that_is_not_text(app, ada, pass
 @pytest.mark.parametrize("field", ["email", "name", "role"])
 def test_create_refuses_a_missing_required_field(app, field):
     data = {key: value for key, value in VALID.items() if key != field}
-    with writes_nothing(field=field):
+    with writes_nothing(User, field=field):
         users.create(ACTOR, data, password=PASSWORD)
 
 
@@ -171,13 +145,13 @@ def test_create_refuses_a_missing_required_field(app, field):
     ],
 )
 def test_create_refuses_a_bad_value(app, field, value):
-    with writes_nothing(field=field):
+    with writes_nothing(User, field=field):
         users.create(ACTOR, {**VALID, field: value}, password=PASSWORD)
 
 
 @pytest.mark.parametrize("field", ["password", "password_hash", "failed_login_count", "nickname"])
 def test_create_refuses_fields_outside_the_profile(app, field):
-    with writes_nothing(field=field):
+    with writes_nothing(User, field=field):
         users.create(ACTOR, {**VALID, field: "x"}, password=PASSWORD)
 
 
@@ -186,7 +160,7 @@ def test_create_refuses_fields_outside_the_profile(app, field):
     ["ada.lovelace@example.org", "ADA.LOVELACE@EXAMPLE.ORG", " Ada.Lovelace@example.org"],
 )
 def test_create_refuses_an_email_already_used_whatever_its_case(app, ada, email):
-    with writes_nothing(field="email"):
+    with writes_nothing(User, field="email"):
         users.create(ACTOR, {**VALID, "email": email, "name": "Impostor"}, password=PASSWORD)
 
 
@@ -206,7 +180,7 @@ def test_create_refuses_an_email_already_used_whatever_its_case(app, ada, email)
     ],
 )
 def test_create_refuses_a_weak_or_malformed_password(app, password):
-    with writes_nothing(field="password"):
+    with writes_nothing(User, field="password"):
         users.create(ACTOR, VALID, password=password)
 
 
@@ -249,7 +223,7 @@ def test_update_can_deactivate_an_account(app, ada):
 
 def test_update_refuses_an_email_used_by_another_user_whatever_its_case(app, ada, make_user):
     other = make_user(email="other@example.org")
-    with writes_nothing(field="email"):
+    with writes_nothing(User, field="email"):
         users.update(ACTOR, other, {"email": "Ada.Lovelace@example.org"})
     assert other.email == "other@example.org"
     assert other.version == 1
@@ -261,7 +235,7 @@ def test_update_refuses_an_email_used_by_another_user_whatever_its_case(app, ada
 )
 def test_update_refuses_bad_input_and_leaves_the_user_unchanged(app, ada, field, value):
     hash_before = ada.password_hash
-    with writes_nothing(field=field):
+    with writes_nothing(User, field=field):
         users.update(ACTOR, ada, {field: value})
     assert ada.email == "ada.lovelace@example.org"
     assert ada.name == "Ada Lovelace"
@@ -273,7 +247,7 @@ def test_update_refuses_bad_input_and_leaves_the_user_unchanged(app, ada, field,
 def test_update_with_a_stale_version_raises_conflict_and_changes_nothing(app, ada):
     users.update(ACTOR, ada, {"name": "Ada King"})
 
-    with writes_nothing(error=Conflict):
+    with writes_nothing(User, error=Conflict):
         users.update(ACTOR, ada, {"name": "Someone else"}, expected_version=1)
     assert ada.name == "Ada King"
     assert ada.version == 2
@@ -323,7 +297,7 @@ def test_set_password_by_the_user_names_them_in_the_audit_event(app, ada):
 )
 def test_set_password_refuses_a_weak_password_and_keeps_the_old_one(app, ada, password):
     old_hash = ada.password_hash
-    with writes_nothing(field="password"):
+    with writes_nothing(User, field="password"):
         users.set_password(ACTOR, ada, password)
     assert ada.password_hash == old_hash
     assert verify_password(ada, PASSWORD) is True
