@@ -19,6 +19,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         __name__,
         instance_path=os.environ.get("REGISTRY_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
         template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(load_settings(os.environ, app.instance_path))
@@ -43,12 +44,35 @@ def register_extensions(app: Flask) -> None:
         compare_type=True,
     )
     login_manager.init_app(app)
+    login_manager.login_view = "users.login"
+    login_manager.login_message = "Sign in to see this page."
+    login_manager.session_protection = "strong"
+    app.jinja_env.add_extension("jinja2.ext.do")
 
 
 def register_blueprints(app: Flask) -> None:
+    from registry.agreements.views import blueprint as agreements
+    from registry.authorizations.views import blueprint as authorizations
+    from registry.obligations.views import blueprint as obligations
+    from registry.oversight.views import blueprint as oversight
+    from registry.parties.views import blueprint as parties
+    from registry.reviews.views import blueprint as reviews
+    from registry.users.views import blueprint as users
+    from registry.web import init_web
     from registry.web.views import blueprint as web
 
-    app.register_blueprint(web)
+    init_web(app)
+    for blueprint in (
+        web,
+        users,
+        agreements,
+        parties,
+        oversight,
+        obligations,
+        authorizations,
+        reviews,
+    ):
+        app.register_blueprint(blueprint)
 
 
 def register_commands(app: Flask) -> None:

@@ -6,10 +6,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 
 from registry.agreements import rules
 from registry.agreements.models import Agreement, TreatyAction
+from registry.core.access import visible
 from registry.core.enums import Classification, Standing, TreatyActionKind
 from registry.extensions import db
 from registry.parties.models import Party
@@ -17,26 +18,7 @@ from registry.parties.models import Party
 
 def visible_agreements(clearance: Classification) -> Select:
     """Agreements a holder of `clearance` may see, archived ones left out."""
-    allowed = [level for level in Classification if clearance.allows(level)]
-    return select(Agreement).where(
-        Agreement.classification.in_(allowed), Agreement.archived_at.is_(None)
-    )
-
-
-def page_of_agreements(clearance: Classification, *, page: int = 1, per_page: int = 50):
-    """One page of visible agreements, most recently concluded first, with the total count.
-
-    A page number past the end gives the last page.
-    """
-    query = visible_agreements(clearance)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = min(max(page, 1), max(1, -(-total // per_page)))
-    rows = db.session.scalars(
-        query.order_by(Agreement.concluded_on.desc().nulls_last(), Agreement.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return rows, total, page
+    return visible(select(Agreement), Agreement, clearance)
 
 
 @dataclass
@@ -106,3 +88,113 @@ def agreements_in_force_on(on: date, *, for_party: Party | None = None) -> list[
         for agreement in in_force
         if grouped[agreement.id].standing(for_party.id, on) in rules.BOUND
     ]
+
+
+SORTS = {
+    "reference": Agreement.reference,
+    "title": Agreement.title,
+    "concluded": Agreement.concluded_on,
+    "in_force": Agreement.entered_into_force_on,
+    "status": Agreement.status,
+}
+
+
+@dataclass(frozen=True)
+class AgreementFilters:
+    """What a reader asks of the agreements list; every field is optional."""
+
+    text: str = ""
+    party: str = ""
+    instrument_type: str = ""
+    legal_nature: str = ""
+    status: str = ""
+    region: str = ""
+    classification: str = ""
+    in_force_on: date | None = None
+    sort: str = "concluded"
+    descending: bool = True
+
+
+def search_agreements(clearance: Classification, filters: AgreementFilters) -> Select:
+    """Visible agreements matching the filters, sorted; callers paginate and count."""
+    query = visible_agreements(clearance)
+    if filters.text:
+        pattern = contains_pattern(filters.text)
+        query = query.where(
+            or_(
+                Agreement.title.ilike(pattern, escape="\\"),
+                Agreement.short_title.ilike(pattern, escape="\\"),
+                Agreement.reference.ilike(pattern, escape="\\"),
+                Agreement.national_citation.ilike(pattern, escape="\\"),
+                Agreement.un_registration_number.ilike(pattern, escape="\\"),
+            )
+        )
+    if filters.party:
+        pattern = contains_pattern(filters.party)
+        parties_matching = select(Party.id).where(
+            or_(
+                Party.name.ilike(pattern, escape="\\"),
+                Party.short_name.ilike(pattern, escape="\\"),
+                Party.iso3 == filters.party.strip().upper(),
+            )
+        )
+        query = query.where(
+            select(TreatyAction.id)
+            .where(
+                TreatyAction.agreement_id == Agreement.id,
+                TreatyAction.party_id.in_(parties_matching),
+                TreatyAction.archived_at.is_(None),
+            )
+            .exists()
+        )
+    for column, value in (
+        (Agreement.instrument_type, filters.instrument_type),
+        (Agreement.legal_nature, filters.legal_nature),
+        (Agreement.status, filters.status),
+        (Agreement.region, filters.region),
+        (Agreement.classification, filters.classification),
+    ):
+        if value:
+            query = query.where(column == value)
+    if filters.in_force_on:
+        day = filters.in_force_on
+        query = query.where(
+            Agreement.entered_into_force_on <= day,
+            or_(Agreement.expires_on.is_(None), Agreement.expires_on > day),
+            or_(Agreement.terminated_on.is_(None), Agreement.terminated_on > day),
+        )
+    column = SORTS.get(filters.sort, Agreement.concluded_on)
+    ordered = column.desc().nulls_last() if filters.descending else column.asc().nulls_last()
+    return query.order_by(ordered, Agreement.id.desc() if filters.descending else Agreement.id)
+
+
+def paginate(query: Select, *, page: int, per_page: int):
+    """One page of a query with the total count; a page past the end gives the last page."""
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    last_page = max(1, -(-total // per_page))
+    page = min(max(page, 1), last_page)
+    rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return rows, total, page, last_page
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, with its wildcards taken literally."""
+    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def children_of(agreement: Agreement, clearance: Classification) -> dict[str, list]:
+    """The obligations, authorisation steps and reviews of an agreement the reader may see."""
+    from registry.authorizations.models import Authorization
+    from registry.obligations.models import Obligation
+    from registry.reviews.models import Review
+
+    def rows(model, *order):
+        query = visible(select(model), model, clearance).where(model.agreement_id == agreement.id)
+        return db.session.scalars(query.order_by(*order)).all()
+
+    return {
+        "obligations": rows(Obligation, Obligation.article_reference, Obligation.id),
+        "authorizations": rows(Authorization, Authorization.submitted_on, Authorization.id),
+        "reviews": rows(Review, Review.due_on.desc(), Review.id),
+    }

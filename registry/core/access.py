@@ -1,9 +1,57 @@
-"""Clearance rules shared by every record that belongs to an agreement."""
+"""Clearance: what each reader may see. Every list, page, count and search goes through here."""
 
 from __future__ import annotations
 
+from sqlalchemy import Select, select
+
 from registry.core.enums import Classification
 from registry.core.errors import ValidationFailed
+
+
+def clearance_of(user) -> Classification:
+    """The clearance of a signed-in user; readers who are not signed in see public records."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Classification.PUBLIC
+    return user.clearance
+
+
+def allowed_levels(clearance: Classification) -> list[Classification]:
+    return [level for level in Classification if Classification(clearance).allows(level)]
+
+
+def visible(query: Select, model, clearance: Classification, *, archived: bool = False) -> Select:
+    """Limit a query of `model` to what `clearance` may see (and to live records).
+
+    A record that belongs to an agreement is visible only if both it and its agreement are.
+    """
+    from registry.agreements.models import Agreement
+
+    levels = allowed_levels(clearance)
+    if not archived and hasattr(model, "archived_at"):
+        query = query.where(model.archived_at.is_(None))
+    if hasattr(model, "classification"):
+        query = query.where(model.classification.in_(levels))
+    if model is not Agreement and hasattr(model, "agreement_id"):
+        visible_agreements = select(Agreement.id).where(Agreement.classification.in_(levels))
+        query = query.where(model.agreement_id.in_(visible_agreements))
+    elif hasattr(model, "obligation_id"):  # a measurement is as visible as its obligation
+        from registry.obligations.models import Obligation
+
+        visible_obligations = visible(select(Obligation.id), Obligation, clearance)
+        query = query.where(model.obligation_id.in_(visible_obligations))
+    return query
+
+
+def can_see(record, clearance: Classification) -> bool:
+    """The same rule for one loaded record."""
+    levels = allowed_levels(clearance)
+    if getattr(record, "classification", Classification.PUBLIC) not in levels:
+        return False
+    obligation = getattr(record, "obligation", None)
+    if obligation is not None and not can_see(obligation, clearance):
+        return False
+    agreement = getattr(record, "agreement", None)
+    return agreement is None or agreement.classification in levels
 
 
 def inherit_classification(values: dict, agreement, noun: str) -> dict:

@@ -1,21 +1,31 @@
-"""The public home page and the health check; the staff interface builds on these."""
+"""The home page, the signed-in dashboard and the health check."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, request
-from sqlalchemy import text
+from datetime import date, timedelta
+
+from flask import Blueprint, current_app, jsonify, render_template
+from flask_login import current_user
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from registry.agreements.queries import page_of_agreements
-from registry.core.enums import Classification
+from registry.agreements import views as agreement_views
+from registry.agreements.models import Agreement
+from registry.audit.models import AuditEvent
+from registry.core.access import clearance_of, visible
+from registry.core.permissions import Permission
+from registry.deadlines.queries import deadlines_between
 from registry.extensions import db
+from registry.web.access import public, requires
 
 blueprint = Blueprint("web", __name__)
 
-PER_PAGE = 50
+UPCOMING_DAYS = 90
+OVERDUE_DAYS = 365
 
 
 @blueprint.get("/healthz")
+@public
 def healthz():
     try:
         db.session.execute(text("SELECT 1"))
@@ -30,12 +40,43 @@ def healthz():
 
 
 @blueprint.get("/")
+@public
 def home():
-    requested = request.args.get("page", 1, type=int) or 1
-    agreements, total, page = page_of_agreements(
-        Classification.PUBLIC, page=requested, per_page=PER_PAGE
+    return agreement_views.index()
+
+
+@blueprint.get("/dashboard")
+@requires(Permission.READ)
+def dashboard():
+    clearance = clearance_of(current_user)
+    today = date.today()
+    deadlines = deadlines_between(
+        clearance, today - timedelta(days=OVERDUE_DAYS), today + timedelta(days=UPCOMING_DAYS)
     )
-    last_page = max(1, -(-total // PER_PAGE))
+    overdue = [d for d in deadlines if d.due_on < today]
+    upcoming = [d for d in deadlines if d.due_on >= today]
+    counts = db.session.execute(
+        visible(select(Agreement.status, func.count()), Agreement, clearance)
+        .group_by(Agreement.status)
+        .order_by(Agreement.status)
+    ).all()
+    recent = db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.entity_type == "agreements",
+            AuditEvent.entity_id.in_(visible(select(Agreement.id), Agreement, clearance)),
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(10)
+    ).all()
     return render_template(
-        "home.html", agreements=agreements, total=total, page=page, last_page=last_page
+        "web/dashboard.html",
+        today=today,
+        overdue=overdue,
+        upcoming=upcoming,
+        counts=counts,
+        recent=recent,
+        mine=current_user.id,
+        upcoming_days=UPCOMING_DAYS,
+        page_title="Dashboard",
     )

@@ -35,7 +35,7 @@ def test_home_lists_the_fixture_agreements(client, loaded_fixtures):
     assert "North Atlantic Treaty" in page
     assert "AGR-1949-0001" in page
     assert "Treaty on the Non-Proliferation of Nuclear Weapons" in page
-    assert "12 public agreements" in page
+    assert "12 agreements classified public." in page
 
 
 def test_home_shows_an_empty_state(client):
@@ -53,7 +53,7 @@ def test_home_never_shows_classified_or_archived_agreements(client, make_agreeme
     assert "Open Accord" in page
     assert "Hidden Accord" not in page
     assert "Old Accord" not in page
-    assert "1 public agreement." in page
+    assert "1 agreement classified public." in page
 
 
 def test_home_escapes_hostile_titles(client, make_agreement):
@@ -83,6 +83,7 @@ def test_home_paginates(client, make_agreement):
     first = client.get("/").get_data(as_text=True)
     second = client.get("/?page=2").get_data(as_text=True)
     assert "Page 1 of 2" in first
+    assert 'rel="next"' in first
     assert "Accord 54" in first and "Accord 00" not in first
     assert "Accord 00" in second and "Accord 54" not in second
 

@@ -1,0 +1,277 @@
+"""Agreement pages: the searchable list, one agreement's page, and its forms."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from registry.agreements import queries, rules
+from registry.agreements.models import Agreement, TreatyAction
+from registry.agreements.services import agreements, treaty_actions
+from registry.audit.queries import history_of_agreement
+from registry.core.access import clearance_of
+from registry.core.enums import (
+    AgreementForm,
+    AgreementStatus,
+    Classification,
+    InstrumentType,
+    LegalNature,
+    Region,
+    ReviewCadence,
+    TreatyActionKind,
+)
+from registry.core.errors import RuleViolation
+from registry.core.periods import describe_period
+from registry.extensions import db
+from registry.parties.models import Party
+from registry.web.access import load_visible, public
+from registry.web.crud import Crud, Parent
+from registry.web.forms import Field, enum_choices, record_choices
+
+blueprint = Blueprint("agreements", __name__)
+
+PER_PAGE_CHOICES = (25, 50, 100)
+
+
+def agreement_fields() -> list[Field]:
+    period_hint = "An ISO 8601 period: P20Y is 20 years, P3M three months, P90D ninety days."
+    return [
+        Field("title", "Title", required=True, max_length=2000),
+        Field("short_title", "Short title"),
+        Field(
+            "instrument_type",
+            "Instrument type",
+            "select",
+            True,
+            choices=enum_choices(InstrumentType, blank=None),
+        ),
+        Field("form", "Form", "select", True, choices=enum_choices(AgreementForm, blank=None)),
+        Field(
+            "legal_nature",
+            "Legal nature",
+            "select",
+            True,
+            choices=enum_choices(LegalNature, blank=None),
+        ),
+        Field("region", "Region", "select", True, choices=enum_choices(Region, blank=None)),
+        Field(
+            "status", "Status", "select", True, choices=enum_choices(AgreementStatus, blank=None)
+        ),
+        Field(
+            "classification",
+            "Classification",
+            "select",
+            True,
+            choices=enum_choices(Classification, blank=None),
+        ),
+        Field("concluded_on", "Signed or concluded on", "date"),
+        Field("entered_into_force_on", "Entered into force on", "date"),
+        Field(
+            "expires_on",
+            "Expires on",
+            "date",
+            hint="The first day it no longer applies. Leave empty if indefinite.",
+        ),
+        Field("terminated_on", "Terminated on", "date"),
+        Field("term", "Fixed term", hint=period_hint + " Leave empty if indefinite."),
+        Field("extension_term", "Length of one extension", hint=period_hint),
+        Field("extension_options_left", "Extension options left", "number"),
+        Field("notice_min_in_force", "Minimum time in force before notice", hint=period_hint),
+        Field("notice_period", "Notice period before withdrawal takes effect", hint=period_hint),
+        Field("notice_to", "Notice goes to"),
+        Field(
+            "review_cadence",
+            "Review clause",
+            "select",
+            True,
+            choices=enum_choices(ReviewCadence, blank=None),
+        ),
+        Field(
+            "review_interval",
+            "Review interval",
+            hint="Periodic: the interval from entry into force. On request: the time after "
+            "entry into force from which a review may be requested.",
+        ),
+        Field("depositary", "Depositary"),
+        Field("summary", "Summary", "textarea"),
+        Field("text_url", "Link to the text", "url"),
+        Field(
+            "legal_authority",
+            "Legal authority relied on",
+            "textarea",
+            hint="Cited to article and section.",
+        ),
+        Field("unts_volume", "UNTS volume", "number"),
+        Field("unts_page", "UNTS page", "number"),
+        Field("un_registration_number", "UN registration number"),
+        Field("national_citation", "National citation"),
+        Field(
+            "parent_id",
+            "Amends or supplements",
+            "select",
+            choices=record_choices(Agreement, lambda a: a.label, order_by=Agreement.reference),
+        ),
+        Field("source", "Source", "textarea"),
+    ]
+
+
+def treaty_action_fields() -> list[Field]:
+    party_choices = record_choices(Party, lambda p: p.name, order_by=Party.name)
+    return [
+        Field("party_id", "Party", "select", True, choices=party_choices),
+        Field("kind", "Action", "select", True, choices=enum_choices(TreatyActionKind)),
+        Field("deposited_on", "Deposited or notified on", "date"),
+        Field(
+            "effective_on",
+            "Takes effect on",
+            "date",
+            True,
+            hint="For a signature, the date of signature.",
+        ),
+        Field(
+            "depositary_notification",
+            "Depositary notification",
+            hint="For example C.N.123.2020.TREATIES-XXVI.1",
+        ),
+        Field("text", "Text of a reservation, declaration or objection", "textarea"),
+        Field("predecessor_id", "Predecessor (for a succession)", "select", choices=party_choices),
+        Field("source", "Source", "textarea"),
+    ]
+
+
+def agreement_url(agreement) -> str:
+    return url_for("agreements.show", agreement_id=agreement.id)
+
+
+Crud(
+    blueprint,
+    "agreement",
+    Agreement,
+    agreements,
+    agreement_fields,
+    agreement_url,
+    "/agreements",
+    index_url=lambda: url_for("agreements.index"),
+).register()
+Crud(
+    blueprint,
+    "treaty action",
+    TreatyAction,
+    treaty_actions,
+    treaty_action_fields,
+    lambda action: agreement_url(action.agreement),
+    "/treaty-actions",
+    parent=Parent("agreement_id", Agreement, "/agreements", agreement_url),
+).register()
+
+
+def read_filters(args) -> queries.AgreementFilters:
+    def choice(name, enum_cls):
+        value = args.get(name, "")
+        return value if value in enum_cls.values() else ""
+
+    try:
+        in_force_on = date.fromisoformat(args.get("in_force_on", ""))
+    except ValueError:
+        in_force_on = None
+    return queries.AgreementFilters(
+        text=args.get("q", "")[:200],
+        party=args.get("party", "")[:200],
+        instrument_type=choice("instrument_type", InstrumentType),
+        legal_nature=choice("legal_nature", LegalNature),
+        status=choice("status", AgreementStatus),
+        region=choice("region", Region),
+        classification=choice("classification", Classification),
+        in_force_on=in_force_on,
+        sort=args.get("sort", "concluded") if args.get("sort") in queries.SORTS else "concluded",
+        descending=args.get("direction", "desc") != "asc",
+    )
+
+
+@blueprint.get("/agreements")
+@public
+def index():
+    filters = read_filters(request.args)
+    per_page = request.args.get("per_page", 50, type=int)
+    per_page = per_page if per_page in PER_PAGE_CHOICES else 50
+    query = queries.search_agreements(clearance_of(current_user), filters)
+    rows, total, page, last_page = queries.paginate(
+        query, page=request.args.get("page", 1, type=int) or 1, per_page=per_page
+    )
+    args = {key: value for key, value in request.args.items() if key != "page" and value}
+    return render_template(
+        "agreements/index.html",
+        agreements=rows,
+        total=total,
+        page=page,
+        last_page=last_page,
+        filters=filters,
+        args=args,
+        per_page=per_page,
+        page_title="Agreements",
+        enums={
+            "instrument_type": InstrumentType,
+            "legal_nature": LegalNature,
+            "status": AgreementStatus,
+            "region": Region,
+            "classification": Classification,
+        },
+        sorts=queries.SORTS,
+    )
+
+
+@blueprint.get("/agreements/<int:agreement_id>")
+@public
+def show(agreement_id: int):
+    agreement = load_visible(Agreement, agreement_id)
+    clearance = clearance_of(current_user)
+    today = date.today()
+    participation = queries.participation([agreement.id])[agreement.id]
+    standings = participation.standings(today)
+    parties = {
+        party.id: party
+        for party in db.session.scalars(select(Party).where(Party.id.in_(list(standings))))
+    }
+    actions = sorted(
+        (action for group in participation.actions.values() for action in group),
+        key=lambda action: (action.deposited_on or action.effective_on, action.id),
+    )
+    children = queries.children_of(agreement, clearance)
+    terms = {
+        "earliest_notice_on": rules.earliest_notice_on(agreement),
+        "withdrawal_if_notice_today": _safe(
+            lambda: rules.withdrawal_effective_on(agreement, today)
+        ),
+        "initial_expiry_on": rules.initial_expiry_on(agreement),
+        "latest_possible_expiry_on": rules.latest_possible_expiry_on(agreement),
+        "review_requestable_from": rules.review_may_be_requested_from(agreement),
+        "in_force_today": rules.is_in_force_on(agreement, today),
+    }
+    return render_template(
+        "agreements/show.html",
+        agreement=agreement,
+        today=today,
+        terms=terms,
+        standings=sorted(
+            ((parties[pid], standing) for pid, standing in standings.items()),
+            key=lambda pair: pair[0].name,
+        ),
+        counts=rules.count_standings(standings),
+        actions=actions,
+        parties=parties,
+        describe_period=describe_period,
+        history=history_of_agreement(agreement, clearance),
+        page_title=agreement.short_title or agreement.title,
+        **children,
+    )
+
+
+def _safe(compute):
+    """A computed date, or None where the rule does not apply to this agreement."""
+    try:
+        return compute()
+    except RuleViolation:
+        return None

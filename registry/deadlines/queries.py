@@ -1,0 +1,85 @@
+"""Dates by which someone must act, derived from the records (never typed in).
+
+This first cut covers the dates stored on records: obligations due, open reviews, pending
+authorisation steps and expiries. Derived clocks (sitting days, notice periods) come later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from registry.agreements.models import Agreement
+from registry.authorizations.models import Authorization
+from registry.core.access import visible
+from registry.core.enums import AuthorizationDecision, Classification, ObligationStatus
+from registry.extensions import db
+from registry.obligations.models import Obligation
+from registry.reviews.models import Review
+from registry.reviews.services import OPEN_STATUSES
+
+
+@dataclass(frozen=True)
+class Deadline:
+    kind: str
+    due_on: date
+    title: str
+    agreement_id: int
+    owner_id: int | None = None
+
+    def days_left(self, today: date) -> int:
+        return (self.due_on - today).days
+
+
+def deadlines_between(clearance: Classification, start: date, end: date) -> list[Deadline]:
+    """Every deadline from `start` to `end` (inclusive) the reader may see, soonest first."""
+    found: list[Deadline] = []
+    for obligation in db.session.scalars(
+        visible(select(Obligation), Obligation, clearance).where(
+            Obligation.due_on.between(start, end),
+            Obligation.status.in_([ObligationStatus.ACTIVE, ObligationStatus.PARTIALLY_MET]),
+        )
+    ):
+        found.append(
+            Deadline(
+                "Obligation due",
+                obligation.due_on,
+                obligation.label,
+                obligation.agreement_id,
+                obligation.owner_id,
+            )
+        )
+    for review in db.session.scalars(
+        visible(select(Review), Review, clearance).where(
+            Review.due_on.between(start, end), Review.status.in_(OPEN_STATUSES)
+        )
+    ):
+        found.append(
+            Deadline(
+                "Review due",
+                review.due_on,
+                review.label,
+                review.agreement_id,
+                review.recorded_by_id,
+            )
+        )
+    for step in db.session.scalars(
+        visible(select(Authorization), Authorization, clearance).where(
+            Authorization.due_on.between(start, end),
+            Authorization.decision == AuthorizationDecision.PENDING,
+        )
+    ):
+        found.append(
+            Deadline(
+                "Authorisation due", step.due_on, step.label, step.agreement_id, step.recorded_by_id
+            )
+        )
+    for agreement in db.session.scalars(
+        visible(select(Agreement), Agreement, clearance).where(
+            Agreement.expires_on.between(start, end)
+        )
+    ):
+        found.append(Deadline("Expiry", agreement.expires_on, agreement.label, agreement.id))
+    return sorted(found, key=lambda deadline: (deadline.due_on, deadline.title))

@@ -1,0 +1,136 @@
+"""Oversight body pages and forms, with the days a body sits."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from registry.agreements.queries import contains_pattern, paginate
+from registry.authorizations.models import Authorization
+from registry.core.access import clearance_of, visible
+from registry.core.enums import OversightBodyKind
+from registry.core.permissions import Permission
+from registry.extensions import db
+from registry.obligations.models import Obligation
+from registry.oversight.models import OversightBody, SittingDay
+from registry.oversight.services import oversight_bodies, sitting_days
+from registry.web.access import load_visible, requires
+from registry.web.crud import Crud, Parent
+from registry.web.forms import Field, enum_choices, record_choices
+
+blueprint = Blueprint("oversight", __name__)
+
+
+def body_fields() -> list[Field]:
+    return [
+        Field("name", "Name", required=True),
+        Field("short_name", "Short name"),
+        Field("kind", "Kind", "select", True, choices=enum_choices(OversightBodyKind, blank=None)),
+        Field("jurisdiction", "Jurisdiction", hint="ISO3 code of the state, or international."),
+        Field(
+            "contact_email",
+            "Contact address",
+            "email",
+            hint="Overdue items escalate to this address.",
+        ),
+        Field("url", "Website", "url"),
+        Field(
+            "parent_id",
+            "Part of",
+            "select",
+            choices=record_choices(OversightBody, lambda b: b.name, order_by=OversightBody.name),
+        ),
+        Field("source", "Source", "textarea"),
+    ]
+
+
+def sitting_day_fields() -> list[Field]:
+    return [Field("sat_on", "Sitting day", "date", True)]
+
+
+def body_url(body) -> str:
+    return url_for("oversight.show", body_id=body.id)
+
+
+Crud(
+    blueprint,
+    "oversight body",
+    OversightBody,
+    oversight_bodies,
+    body_fields,
+    body_url,
+    "/oversight-bodies",
+    index_url=lambda: url_for("oversight.index"),
+).register()
+Crud(
+    blueprint,
+    "sitting day",
+    SittingDay,
+    sitting_days,
+    sitting_day_fields,
+    lambda day: body_url(day.body),
+    "/sitting-days",
+    parent=Parent("body_id", OversightBody, "/oversight-bodies", body_url),
+    archivable=False,
+).register()
+
+
+@blueprint.get("/oversight-bodies")
+@requires(Permission.READ)
+def index():
+    text = request.args.get("q", "").strip()[:200]
+    query = visible(select(OversightBody), OversightBody, clearance_of(current_user))
+    if text:
+        pattern = contains_pattern(text)
+        query = query.where(
+            or_(
+                OversightBody.name.ilike(pattern, escape="\\"),
+                OversightBody.short_name.ilike(pattern, escape="\\"),
+            )
+        )
+    rows, total, page, last_page = paginate(
+        query.order_by(OversightBody.name),
+        page=request.args.get("page", 1, type=int) or 1,
+        per_page=100,
+    )
+    return render_template(
+        "oversight/index.html",
+        bodies=rows,
+        total=total,
+        page=page,
+        last_page=last_page,
+        text=text,
+        page_title="Oversight bodies",
+    )
+
+
+@blueprint.get("/oversight-bodies/<int:body_id>")
+@requires(Permission.READ)
+def show(body_id: int):
+    body = load_visible(OversightBody, body_id)
+    clearance = clearance_of(current_user)
+    obligations = db.session.scalars(
+        visible(select(Obligation), Obligation, clearance)
+        .where(Obligation.oversight_body_id == body.id)
+        .order_by(Obligation.due_on)
+    ).all()
+    steps = db.session.scalars(
+        visible(select(Authorization), Authorization, clearance)
+        .where(Authorization.body_id == body.id)
+        .order_by(Authorization.submitted_on)
+    ).all()
+    days = db.session.scalars(
+        select(SittingDay)
+        .where(SittingDay.body_id == body.id)
+        .order_by(SittingDay.sat_on.desc())
+        .limit(60)
+    ).all()
+    return render_template(
+        "oversight/show.html",
+        body=body,
+        obligations=obligations,
+        steps=steps,
+        days=days,
+        page_title=body.name,
+    )

@@ -1,0 +1,91 @@
+"""Party pages: the list, and every agreement of one party with its standing today."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from registry.agreements import queries
+from registry.agreements.models import Agreement, TreatyAction
+from registry.core.access import clearance_of, visible
+from registry.core.enums import PartyKind
+from registry.core.permissions import Permission
+from registry.extensions import db
+from registry.parties.models import Party
+from registry.parties.services import parties
+from registry.web.access import load_visible, requires
+from registry.web.crud import Crud
+from registry.web.forms import Field, enum_choices
+
+blueprint = Blueprint("parties", __name__)
+
+
+def party_fields() -> list[Field]:
+    return [
+        Field("name", "Name", required=True),
+        Field("short_name", "Short name"),
+        Field("kind", "Kind", "select", True, choices=enum_choices(PartyKind, blank=None)),
+        Field("iso3", "ISO 3166-1 alpha-3 code", hint="Three letters, for states: e.g. USA."),
+        Field("source", "Source", "textarea"),
+    ]
+
+
+def party_url(party) -> str:
+    return url_for("parties.show", party_id=party.id)
+
+
+Crud(
+    blueprint,
+    "party",
+    Party,
+    parties,
+    party_fields,
+    party_url,
+    "/parties",
+    index_url=lambda: url_for("parties.index"),
+).register()
+
+
+@blueprint.get("/parties")
+@requires(Permission.READ)
+def index():
+    text = request.args.get("q", "").strip()[:200]
+    query = visible(select(Party), Party, clearance_of(current_user))
+    if text:
+        pattern = queries.contains_pattern(text)
+        query = query.where(or_(Party.name.ilike(pattern, escape="\\"), Party.iso3 == text.upper()))
+    rows, total, page, last_page = queries.paginate(
+        query.order_by(Party.name), page=request.args.get("page", 1, type=int) or 1, per_page=100
+    )
+    return render_template(
+        "parties/index.html",
+        parties=rows,
+        total=total,
+        page=page,
+        last_page=last_page,
+        text=text,
+        page_title="Parties",
+    )
+
+
+@blueprint.get("/parties/<int:party_id>")
+@requires(Permission.READ)
+def show(party_id: int):
+    party = load_visible(Party, party_id)
+    today = date.today()
+    involved = select(TreatyAction.agreement_id).where(
+        or_(TreatyAction.party_id == party.id, TreatyAction.predecessor_id == party.id)
+    )
+    agreements = db.session.scalars(
+        visible(select(Agreement), Agreement, clearance_of(current_user))
+        .where(Agreement.id.in_(involved))
+        .order_by(Agreement.concluded_on.desc().nulls_last())
+    ).all()
+    participation = queries.participation([agreement.id for agreement in agreements])
+    rows = [(a, participation[a.id].standing(party.id, today)) for a in agreements]
+    return render_template(
+        "parties/show.html", party=party, rows=rows, today=today, page_title=party.name
+    )
