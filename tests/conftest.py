@@ -48,7 +48,7 @@ def _migrated_app(database_url, tmp_path_factory):
 
     os.environ["REGISTRY_INSTANCE_PATH"] = str(tmp_path_factory.mktemp("instance"))
     os.environ["REGISTRY_DATABASE_URL"] = database_url
-    app = create_app({"TESTING": True})
+    app = create_app({"TESTING": True, "LOGIN_FAILURE_DELAY": 0})
     with app.app_context():
         flask_migrate.upgrade()
     yield app
