@@ -76,9 +76,10 @@ def deadlines_between(clearance: Classification, start: date, end: date) -> list
                 "Authorisation due", step.due_on, step.label, step.agreement_id, step.recorded_by_id
             )
         )
+    # An expiry is something to prepare for, not to be late for: only future ones count.
     for agreement in db.session.scalars(
         visible(select(Agreement), Agreement, clearance).where(
-            Agreement.expires_on.between(start, end)
+            Agreement.expires_on.between(max(start, date.today()), end)
         )
     ):
         found.append(Deadline("Expiry", agreement.expires_on, agreement.label, agreement.id))
