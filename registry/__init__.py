@@ -52,6 +52,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from registry.agreements.views import blueprint as agreements
+    from registry.audit.views import blueprint as audit
     from registry.authorizations.views import blueprint as authorizations
     from registry.obligations.views import blueprint as obligations
     from registry.oversight.views import blueprint as oversight
@@ -71,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
         obligations,
         authorizations,
         reviews,
+        audit,
     ):
         app.register_blueprint(blueprint)
 

@@ -35,3 +35,23 @@ def history_of_agreement(agreement, clearance: Classification, *, limit: int = H
         )
     query = select(AuditEvent).where(or_(*conditions)).order_by(AuditEvent.id.desc()).limit(limit)
     return db.session.scalars(query).all()
+
+
+def visible_events(clearance: Classification):
+    """Audit events the reader may see: those on records within clearance, and the rest."""
+    from registry.agreements.models import Agreement, TreatyAction
+    from registry.authorizations.models import Authorization
+    from registry.obligations.models import Measurement, Obligation
+    from registry.reviews.models import Review
+
+    classified = (Agreement, TreatyAction, Obligation, Measurement, Authorization, Review)
+    conditions = [
+        AuditEvent.entity_type.is_(None),
+        AuditEvent.entity_type.not_in([model.__tablename__ for model in classified]),
+    ]
+    for model in classified:
+        ids = visible(select(model.id), model, clearance, archived=True)
+        conditions.append(
+            and_(AuditEvent.entity_type == model.__tablename__, AuditEvent.entity_id.in_(ids))
+        )
+    return select(AuditEvent).where(or_(*conditions))
