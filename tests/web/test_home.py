@@ -64,11 +64,11 @@ def test_home_escapes_hostile_titles(client, make_agreement):
     assert "&lt;script&gt;" in page
 
 
-@pytest.mark.parametrize("page", ["abc", "-3", "0", "99999999999999999999", "2"])
-def test_home_tolerates_any_page_number(client, make_agreement, page):
+@pytest.mark.parametrize("page_number", ["abc", "-3", "0", "99999999999999999999", "2"])
+def test_home_tolerates_any_page_number(client, make_agreement, page_number):
     make_agreement()
     db.session.commit()
-    response = client.get(f"/?page={page}")
+    response = client.get(f"/?page={page_number}")
     assert response.status_code == 200
 
 
