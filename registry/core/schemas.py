@@ -109,6 +109,24 @@ class Choice(fields.Enum):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+class Amount(fields.Decimal):
+    """A decimal quantity; blank optional input is null. NaN and infinity are refused."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_none", not kwargs.get("required", False))
+        super().__init__(places=4, allow_nan=False, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if _blank(value):
+            if self.required:
+                raise ValidationError(REQUIRED)
+            return None
+        amount = super()._deserialize(value, attr, data, **kwargs)
+        if abs(amount) > 10**13:
+            raise ValidationError("Must be between -10^13 and 10^13.")
+        return amount
+
+
 class WholeNumber(fields.Field):
     """A whole number in a range. Digits in text are accepted, as forms send them; 82.5 is not."""
 

@@ -1,14 +1,12 @@
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validates_schema
 
 from registry.agreements.models import Agreement
 from registry.core.enums import Classification, ObligationKind, ObligationStatus
-from registry.core.schemas import Choice, Day, EntitySchema, Period, Ref, Text
+from registry.core.schemas import Amount, Choice, Day, EntitySchema, Period, Ref, Text
 from registry.obligations.models import Obligation
 from registry.oversight.models import OversightBody
 from registry.parties.models import Party
 from registry.users.models import User
-
-_AMOUNT = validate.Range(min=-(10**13), max=10**13, error="Must be between -10^13 and 10^13.")
 
 
 class ObligationSchema(EntitySchema):
@@ -24,7 +22,7 @@ class ObligationSchema(EntitySchema):
     due_on = Day()
     recurrence = Period()
     status = Choice(ObligationStatus, load_default=ObligationStatus.ACTIVE, allow_none=False)
-    target_value = fields.Decimal(allow_none=True, places=4, validate=_AMOUNT, allow_nan=False)
+    target_value = Amount()
     target_unit = Text(max_length=32)
     classification = Choice(Classification)
     source = Text(max_length=5000)
@@ -42,7 +40,7 @@ class MeasurementSchema(EntitySchema):
     party_id = Ref(Party, "party", required=True)
     period_start = Day(required=True)
     period_end = Day(required=True)
-    value = fields.Decimal(required=True, places=4, validate=_AMOUNT, allow_nan=False)
+    value = Amount(required=True)
     unit = Text(required=True, max_length=32)
     is_estimate = fields.Boolean(load_default=False)
     source = Text(required=True, max_length=5000)
