@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from registry.agreements import rules
 from registry.agreements.models import Agreement, TreatyAction
@@ -189,12 +190,15 @@ def children_of(agreement: Agreement, clearance: Classification) -> dict[str, li
     from registry.obligations.models import Obligation
     from registry.reviews.models import Review
 
-    def rows(model, *order):
+    def rows(model, *order, load=()):
         query = visible(select(model), model, clearance).where(model.agreement_id == agreement.id)
+        query = query.options(*(selectinload(relation) for relation in load))
         return db.session.scalars(query.order_by(*order)).all()
 
     return {
         "obligations": rows(Obligation, Obligation.article_reference, Obligation.id),
-        "authorizations": rows(Authorization, Authorization.submitted_on, Authorization.id),
+        "authorizations": rows(
+            Authorization, Authorization.submitted_on, Authorization.id, load=[Authorization.body]
+        ),
         "reviews": rows(Review, Review.due_on.desc(), Review.id),
     }

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from registry.agreements.models import Agreement
 from registry.authorizations.models import Authorization
@@ -52,9 +53,9 @@ def deadlines_between(clearance: Classification, start: date, end: date) -> list
             )
         )
     for review in db.session.scalars(
-        visible(select(Review), Review, clearance).where(
-            Review.due_on.between(start, end), Review.status.in_(OPEN_STATUSES)
-        )
+        visible(select(Review), Review, clearance)
+        .where(Review.due_on.between(start, end), Review.status.in_(OPEN_STATUSES))
+        .options(selectinload(Review.agreement))
     ):
         found.append(
             Deadline(
@@ -66,10 +67,12 @@ def deadlines_between(clearance: Classification, start: date, end: date) -> list
             )
         )
     for step in db.session.scalars(
-        visible(select(Authorization), Authorization, clearance).where(
+        visible(select(Authorization), Authorization, clearance)
+        .where(
             Authorization.due_on.between(start, end),
             Authorization.decision == AuthorizationDecision.PENDING,
         )
+        .options(selectinload(Authorization.agreement))
     ):
         found.append(
             Deadline(

@@ -60,9 +60,12 @@ def init_web(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error):
-        if error.code in ERROR_TEXT:
-            return render_error(error.code)
-        return error
+        if error.code not in ERROR_TEXT:
+            return error
+        body, code = render_error(error.code)
+        # Keep what the exception says in headers, such as Allow on a 405.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+        return body, code, headers
 
     @app.errorhandler(Exception)
     def unexpected_error(error):

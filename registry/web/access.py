@@ -12,6 +12,7 @@ from registry.core.access import can_see, clearance_of
 from registry.core.db import write_transaction
 from registry.core.enums import AuditAction
 from registry.core.permissions import Permission, can
+from registry.core.schemas import LARGEST_ID
 from registry.extensions import db, login_manager
 
 PUBLIC = "public"
@@ -66,6 +67,8 @@ def refuse(reason: str):
 
 def load_visible(model, record_id: int):
     """The record if it exists and the reader may see it; 404 otherwise (no hint which)."""
+    if not 1 <= record_id <= LARGEST_ID:
+        abort(404)
     found = db.session.get(model, record_id)
     if found is None or not can_see(found, clearance_of(current_user)):
         abort(404)

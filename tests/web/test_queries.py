@@ -1,0 +1,174 @@
+"""The pages run a fixed number of SQL statements, however many rows they show (no N+1)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from registry.authorizations.services import authorizations
+from registry.extensions import db
+from registry.obligations.services import obligations
+from registry.reviews.services import reviews
+
+from support import ACTOR
+
+
+def statements_for(browser, url, count_queries) -> list[str]:
+    db.session.commit()
+    with count_queries() as statements:
+        response = browser.get(url)
+    assert response.status_code == 200, url
+    return list(statements)
+
+
+def describe(few: list[str], many: list[str]) -> str:
+    extra = many[len(few) :] if len(many) > len(few) else []
+    sample = "\n".join(statement.split("\n")[0][:160] for statement in extra[:5])
+    return f"{len(few)} statements for the small page, {len(many)} for the large:\n{sample}"
+
+
+@pytest.fixture
+def populated_agreement(make_agreement, make_party, make_action, make_body, make_user):
+    """An agreement with `size` parties (each signed and ratified), obligations with their own
+    party, owner and oversight body, authorisation steps and reviews before their own body."""
+
+    def build(size: int, title: str):
+        agreement = make_agreement(title=title, review_cadence="periodic", review_interval="P5Y")
+        for number in range(size):
+            party = make_party(name=f"{title} party {number}")
+            make_action(agreement, party, "signature", "1990-01-01")
+            make_action(agreement, party, "ratification", "1991-02-01", deposited_on="1991-01-15")
+            body = make_body(name=f"{title} committee {number}")
+            owner = make_user(name=f"Owner {number}")
+            obligations.create(
+                ACTOR,
+                {
+                    "agreement_id": agreement.id,
+                    "title": f"Duty {number}",
+                    "kind": "reporting",
+                    "obligated_party_id": party.id,
+                    "owner_id": owner.id,
+                    "oversight_body_id": body.id,
+                    "due_on": "2030-01-01",
+                },
+            )
+            authorizations.create(
+                ACTOR,
+                {
+                    "agreement_id": agreement.id,
+                    "requirement": "advice_and_consent",
+                    "body_id": body.id,
+                    "submitted_on": "1990-06-01",
+                    "decision": "approved",
+                    "decided_on": "1990-09-01",
+                    "votes_for": 80 + number,
+                    "votes_against": 2,
+                },
+            )
+            reviews.create(
+                ACTOR,
+                {
+                    "agreement_id": agreement.id,
+                    "due_on": f"{2030 + number}-01-01",
+                    "body_id": body.id,
+                },
+            )
+        db.session.commit()
+        return agreement
+
+    return build
+
+
+@pytest.mark.parametrize("reader", ["anonymous", "admin"])
+def test_an_agreement_page_runs_the_same_queries_for_2_or_12_parties(
+    client, sign_in, populated_agreement, count_queries, reader
+):
+    small = populated_agreement(2, "Small Pact")
+    large = populated_agreement(12, "Large Pact")
+    browser = client if reader == "anonymous" else sign_in(reader)
+    statements_for(browser, f"/agreements/{small.id}", count_queries)  # warm up
+    few = statements_for(browser, f"/agreements/{small.id}", count_queries)
+    many = statements_for(browser, f"/agreements/{large.id}", count_queries)
+    assert len(many) == len(few), describe(few, many)
+
+
+def test_a_party_page_runs_the_same_queries_for_2_or_12_agreements(
+    sign_in, make_agreement, make_party, make_action, count_queries
+):
+    few_party, many_party = make_party(name="Smallland"), make_party(name="Largeland")
+    partner = make_party(name="Partnerland")
+    for party, size in ((few_party, 2), (many_party, 12)):
+        for number in range(size):
+            agreement = make_agreement(title=f"{party.name} accord {number}")
+            make_action(agreement, party, "ratification", "1990-01-01")
+            make_action(agreement, partner, "ratification", "1990-01-01")
+            make_action(agreement, party, "withdrawal_notice", "2030-01-01", "2029-01-01")
+    db.session.commit()
+    browser = sign_in("admin")
+    statements_for(browser, f"/parties/{few_party.id}", count_queries)
+    few = statements_for(browser, f"/parties/{few_party.id}", count_queries)
+    many = statements_for(browser, f"/parties/{many_party.id}", count_queries)
+    assert len(many) == len(few), describe(few, many)
+
+
+@pytest.mark.parametrize("reader", ["anonymous", "viewer"])
+def test_the_agreements_list_runs_the_same_queries_for_3_or_33_agreements(
+    client, sign_in, make_agreement, count_queries, reader
+):
+    browser = client if reader == "anonymous" else sign_in(reader)
+    for number in range(3):
+        make_agreement(title=f"Accord {number}")
+    statements_for(browser, "/agreements", count_queries)
+    few = statements_for(browser, "/agreements?q=accord&sort=title", count_queries)
+    for number in range(30):
+        make_agreement(title=f"Later Accord {number}", parent_id=None)
+    many = statements_for(browser, "/agreements?q=accord&sort=title", count_queries)
+    assert len(many) == len(few), describe(few, many)
+
+
+def add_deadlines(size, make_agreement, make_user, *, prefix):
+    """`size` agreements, each with one deadline of every kind falling due soon."""
+    soon = date.today() + timedelta(days=30)
+    for number in range(size):
+        agreement = make_agreement(
+            title=f"{prefix} treaty {number}",
+            concluded_on="2000-01-01",
+            entered_into_force_on="2000-02-01",
+            expires_on=str(soon + timedelta(days=1)),
+        )
+        owner = make_user(name=f"{prefix} owner {number}")
+        obligations.create(
+            ACTOR,
+            {
+                "agreement_id": agreement.id,
+                "title": f"{prefix} duty {number}",
+                "kind": "reporting",
+                "owner_id": owner.id,
+                "due_on": str(soon),
+            },
+        )
+        reviews.create(ACTOR, {"agreement_id": agreement.id, "due_on": str(soon)})
+        authorizations.create(
+            ACTOR,
+            {
+                "agreement_id": agreement.id,
+                "requirement": "advice_and_consent",
+                "due_on": str(soon),
+            },
+        )
+    db.session.commit()
+
+
+def test_the_dashboard_runs_the_same_queries_for_2_or_12_deadlines_of_each_kind(
+    sign_in, make_agreement, make_user, count_queries
+):
+    browser = sign_in("admin")
+    add_deadlines(2, make_agreement, make_user, prefix="Early")
+    statements_for(browser, "/dashboard", count_queries)
+    few = statements_for(browser, "/dashboard", count_queries)
+    add_deadlines(10, make_agreement, make_user, prefix="Late")
+    many = statements_for(browser, "/dashboard", count_queries)
+    page = browser.get("/dashboard").page
+    assert "Late duty 9" in page.text, "the deadlines are on the page"
+    assert len(many) == len(few), describe(few, many)
