@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
@@ -25,6 +25,7 @@ from registry.core.enums import (
 )
 from registry.core.errors import RuleViolation
 from registry.core.periods import describe_period
+from registry.deadlines.queries import deadlines_between
 from registry.extensions import db
 from registry.parties.models import Party
 from registry.web.access import load_visible, public
@@ -264,6 +265,12 @@ def show(agreement_id: int):
         parties=parties,
         describe_period=describe_period,
         history=history_of_agreement(agreement, clearance),
+        deadlines=deadlines_between(
+            clearance,
+            today - timedelta(days=365),
+            today + timedelta(days=5 * 366),
+            agreement_id=agreement.id,
+        ),
         page_title=agreement.short_title or agreement.title,
         **children,
     )

@@ -34,11 +34,21 @@ class Deadline:
         return (self.due_on - today).days
 
 
-def deadlines_between(clearance: Classification, start: date, end: date) -> list[Deadline]:
+def deadlines_between(
+    clearance: Classification, start: date, end: date, *, agreement_id: int | None = None
+) -> list[Deadline]:
     """Every deadline from `start` to `end` (inclusive) the reader may see, soonest first."""
+
+    def scoped(model):
+        query = visible(select(model), model, clearance)
+        if agreement_id is not None:
+            column = model.id if model is Agreement else model.agreement_id
+            query = query.where(column == agreement_id)
+        return query
+
     found: list[Deadline] = []
     for obligation in db.session.scalars(
-        visible(select(Obligation), Obligation, clearance).where(
+        scoped(Obligation).where(
             Obligation.due_on.between(start, end),
             Obligation.status.in_([ObligationStatus.ACTIVE, ObligationStatus.PARTIALLY_MET]),
         )
@@ -53,7 +63,7 @@ def deadlines_between(clearance: Classification, start: date, end: date) -> list
             )
         )
     for review in db.session.scalars(
-        visible(select(Review), Review, clearance)
+        scoped(Review)
         .where(Review.due_on.between(start, end), Review.status.in_(OPEN_STATUSES))
         .options(selectinload(Review.agreement))
     ):
@@ -67,7 +77,7 @@ def deadlines_between(clearance: Classification, start: date, end: date) -> list
             )
         )
     for step in db.session.scalars(
-        visible(select(Authorization), Authorization, clearance)
+        scoped(Authorization)
         .where(
             Authorization.due_on.between(start, end),
             Authorization.decision == AuthorizationDecision.PENDING,
@@ -81,9 +91,7 @@ def deadlines_between(clearance: Classification, start: date, end: date) -> list
         )
     # An expiry is something to prepare for, not to be late for: only future ones count.
     for agreement in db.session.scalars(
-        visible(select(Agreement), Agreement, clearance).where(
-            Agreement.expires_on.between(max(start, date.today()), end)
-        )
+        scoped(Agreement).where(Agreement.expires_on.between(max(start, date.today()), end))
     ):
         found.append(Deadline("Expiry", agreement.expires_on, agreement.label, agreement.id))
     return sorted(found, key=lambda deadline: (deadline.due_on, deadline.title))
