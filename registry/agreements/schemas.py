@@ -53,7 +53,7 @@ class AgreementSchema(EntitySchema):
     parent_id = Ref(Agreement, "agreement")
     source = Text(max_length=5000)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _dates_and_terms(self, data, **kwargs):
         errors: dict[str, list[str]] = {}
         concluded, in_force = data.get("concluded_on"), data.get("entered_into_force_on")
@@ -97,7 +97,7 @@ class TreatyActionSchema(EntitySchema):
     predecessor_id = Ref(Party, "party")
     source = Text(max_length=5000)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _dates(self, data, **kwargs):
         kind, deposited, effective = (
             data.get("kind"),

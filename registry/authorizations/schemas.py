@@ -24,7 +24,7 @@ class AuthorizationSchema(EntitySchema):
     classification = Choice(Classification)
     source = Text(max_length=5000)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _decision(self, data, **kwargs):
         errors: dict[str, list[str]] = {}
         decision, decided = data.get("decision"), data.get("decided_on")

@@ -27,7 +27,7 @@ class ObligationSchema(EntitySchema):
     classification = Choice(Classification)
     source = Text(max_length=5000)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _target(self, data, **kwargs):
         if data.get("target_value") is not None and not data.get("target_unit"):
             raise ValidationError({"target_unit": ["Give the unit of the target (e.g. % of GDP)."]})
@@ -45,7 +45,7 @@ class MeasurementSchema(EntitySchema):
     is_estimate = fields.Boolean(load_default=False)
     source = Text(required=True, max_length=5000)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _period(self, data, **kwargs):
         start, end = data.get("period_start"), data.get("period_end")
         if start and end and end < start:

@@ -21,7 +21,7 @@ class ReviewSchema(EntitySchema):
     recommendations = Text(max_length=100000)
     classification = Choice(Classification)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _status(self, data, **kwargs):
         if data.get("status") == ReviewStatus.APPROVED:
             raise ValidationError(
