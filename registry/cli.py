@@ -125,6 +125,46 @@ def demo_command(today: str | None):
         )
 
 
+@click.command("remind")
+@click.option("--today", help="Run as of this date (YYYY-MM-DD); default: today.")
+@click.option("--dry-run", is_flag=True, help="Print what would go to whom; send nothing.")
+@cli_command(writes=False)
+def remind_command(today: str | None, dry_run: bool):
+    """Email each responsible person one digest of the reminders due; run daily from cron."""
+    from flask import current_app
+
+    from registry.deadlines.reminders import MailSettings, ReminderPolicy, run
+
+    config = current_app.config
+    policy = ReminderPolicy(
+        lead_days=config["REMINDER_LEAD_DAYS"],
+        overdue_every_days=config["REMINDER_OVERDUE_EVERY_DAYS"],
+        escalate_after_days=config["REMINDER_ESCALATE_AFTER_DAYS"],
+    )
+    mail = MailSettings(
+        server=config["MAIL_SERVER"],
+        port=config["MAIL_PORT"],
+        sender=config["MAIL_SENDER"],
+        security=config["MAIL_SECURITY"],
+        username=config["MAIL_USERNAME"],
+        password=config["MAIL_PASSWORD"],
+    )
+    summary = run(
+        parse_day(today, "--today"),
+        policy,
+        mail,
+        base_url=config["BASE_URL"],
+        dry_run=dry_run,
+        echo=click.echo,
+    )
+    click.echo(("Dry run. " if dry_run else "") + summary.line())
+    if summary.failed:
+        raise click.ClickException(
+            f"{summary.failed} reminders could not be sent and will be retried on the next run. "
+            f"First error: {summary.errors[0]}"
+        )
+
+
 # --- users -------------------------------------------------------------------------------------
 
 users_group = AppGroup("users", help="Manage the people who sign in.")
@@ -197,6 +237,7 @@ def _as_hashed(row) -> dict:
 def register(app) -> None:
     app.cli.add_command(fixtures_group)
     app.cli.add_command(demo_command)
+    app.cli.add_command(remind_command)
     app.cli.add_command(users_group)
     app.cli.add_command(audit_group)
 

@@ -39,6 +39,15 @@ def load_settings(environ: os._Environ | dict, instance_path: str) -> dict:
     if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc:
         raise ConfigError(f"REGISTRY_BASE_URL must be an http(s) URL, not {base_url!r}.")
 
+    mail_security = environ.get("REGISTRY_MAIL_SECURITY", "none").strip().lower()
+    if mail_security not in ("none", "starttls", "ssl"):
+        raise ConfigError(
+            f"REGISTRY_MAIL_SECURITY must be none, starttls or ssl, not {mail_security!r}."
+        )
+    lead_days = _day_list(environ, "REGISTRY_REMINDER_LEAD_DAYS", "90,30,7,1,0")
+    overdue_every = _day_count(environ, "REGISTRY_REMINDER_OVERDUE_EVERY_DAYS", "7", minimum=1)
+    escalate_after = _day_count(environ, "REGISTRY_REMINDER_ESCALATE_AFTER_DAYS", "14", minimum=0)
+
     return {
         "ENV_NAME": env,
         "TESTING": env == "testing",
@@ -50,10 +59,30 @@ def load_settings(environ: os._Environ | dict, instance_path: str) -> dict:
         "MAIL_SERVER": environ.get("REGISTRY_MAIL_SERVER", "localhost").strip(),
         "MAIL_PORT": int(mail_port_text),
         "MAIL_SENDER": environ.get("REGISTRY_MAIL_SENDER", "registry@localhost").strip(),
+        "MAIL_SECURITY": mail_security,
+        "MAIL_USERNAME": environ.get("REGISTRY_MAIL_USERNAME", "").strip() or None,
+        "MAIL_PASSWORD": environ.get("REGISTRY_MAIL_PASSWORD", "") or None,
+        "REMINDER_LEAD_DAYS": lead_days,
+        "REMINDER_OVERDUE_EVERY_DAYS": overdue_every,
+        "REMINDER_ESCALATE_AFTER_DAYS": escalate_after,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
     }
+
+
+def _day_count(environ, name: str, default: str, *, minimum: int) -> int:
+    text = environ.get(name, default).strip()
+    if not text.isdigit() or not minimum <= int(text) <= 3650:
+        raise ConfigError(f"{name} must be a whole number of days from {minimum} to 3650.")
+    return int(text)
+
+
+def _day_list(environ, name: str, default: str) -> tuple[int, ...]:
+    parts = [part.strip() for part in environ.get(name, default).split(",") if part.strip()]
+    if not parts or not all(part.isdigit() and int(part) <= 3650 for part in parts):
+        raise ConfigError(f"{name} must list days ahead separated by commas, such as 90,30,7,1,0.")
+    return tuple(sorted({int(part) for part in parts}, reverse=True))
 
 
 def database_url(environ, instance_path: str) -> str:

@@ -3,6 +3,7 @@
 from registry.agreements.models import Agreement, TreatyAction
 from registry.audit.models import AuditEvent
 from registry.authorizations.models import Authorization
+from registry.deadlines.models import CalendarFeed, ReminderDelivery
 from registry.obligations.models import Measurement, Obligation
 from registry.oversight.models import OversightBody, SittingDay
 from registry.parties.models import Party
@@ -13,10 +14,12 @@ __all__ = [
     "Agreement",
     "AuditEvent",
     "Authorization",
+    "CalendarFeed",
     "Measurement",
     "Obligation",
     "OversightBody",
     "Party",
+    "ReminderDelivery",
     "Review",
     "SittingDay",
     "TreatyAction",

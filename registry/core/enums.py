@@ -237,3 +237,19 @@ class AuditAction(LabelledEnum):
     LOGIN_FAILED = "login_failed", "Failed login"
     EXPORT = "export"
     ACCESS_DENIED = "access_denied", "Permission refused"
+
+
+class DeliveryStatus(LabelledEnum):
+    CLAIMED = "claimed"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class DeadlineKind(LabelledEnum):
+    REVIEW_DUE = "review_due", "Review due"
+    OBLIGATION_DUE = "obligation_due", "Obligation due"
+    AUTHORIZATION_DUE = "authorization_due", "Authorisation step due"
+    EXPIRY = "expiry", "Expiry"
+    EXTENSION_DECISION = "extension_decision", "Decide on extension"
+    EARLIEST_NOTICE = "earliest_notice", "Notice of withdrawal possible from"
+    WITHDRAWAL_EFFECTIVE = "withdrawal_effective", "Withdrawal takes effect"

@@ -1,97 +1,268 @@
-"""Dates by which someone must act, derived from the records (never typed in).
+"""Every date by which someone must act, derived from the records (never typed in).
 
-This first cut covers the dates stored on records: obligations due, open reviews, pending
-authorisation steps and expiries. Derived clocks (sitting days, notice periods) come later.
+One function, `find_deadlines`, reads each kind of record once and yields `Deadline`s:
+reviews due, obligation occurrences (recurring ones repeat), pending authorisation steps,
+expiries and extension decisions, earliest notice dates and withdrawal effective dates.
+Completed, cancelled and archived records drop out; a changed date moves its deadline,
+because the date is part of what identifies a reminder.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
-from registry.agreements.models import Agreement
+from registry.agreements import rules
+from registry.agreements.models import Agreement, TreatyAction
 from registry.authorizations.models import Authorization
 from registry.core.access import visible
-from registry.core.enums import AuthorizationDecision, Classification, ObligationStatus
+from registry.core.enums import (
+    AuthorizationDecision,
+    Classification,
+    DeadlineKind,
+    ObligationStatus,
+    TreatyActionKind,
+)
+from registry.core.periods import add_period, parse_period
 from registry.extensions import db
 from registry.obligations.models import Obligation
 from registry.reviews.models import Review
 from registry.reviews.services import OPEN_STATUSES
 
+# Dates someone must act by: these can be overdue. The others (expiry, earliest notice,
+# withdrawal effective) are dates to prepare for, and simply pass.
+ACTIONABLE = frozenset(
+    {
+        DeadlineKind.REVIEW_DUE,
+        DeadlineKind.OBLIGATION_DUE,
+        DeadlineKind.AUTHORIZATION_DUE,
+        DeadlineKind.EXTENSION_DECISION,
+    }
+)
+LIVE_OBLIGATION_STATUSES = (ObligationStatus.ACTIVE, ObligationStatus.PARTIALLY_MET)
+MAX_OCCURRENCES = 1000  # a daily obligation over three years, with room to spare
+
 
 @dataclass(frozen=True)
 class Deadline:
-    kind: str
+    key: str  # stable across runs: the record, and the occurrence for recurring ones
+    kind: DeadlineKind
     due_on: date
     title: str
     agreement_id: int
-    owner_id: int | None = None
+    agreement_reference: str
+    classification: Classification
+    responsible_ids: tuple[int, ...] = ()
+    oversight_body_id: int | None = None
+    record_path: str = ""
 
     def days_left(self, today: date) -> int:
         return (self.due_on - today).days
 
+    def is_overdue(self, today: date) -> bool:
+        return self.kind in ACTIONABLE and self.due_on < today
 
-def deadlines_between(
-    clearance: Classification, start: date, end: date, *, agreement_id: int | None = None
+    @property
+    def uid(self) -> str:
+        return f"{self.key}/{self.due_on.isoformat()}"
+
+
+@dataclass(frozen=True)
+class DeadlineFilters:
+    kind: DeadlineKind | None = None
+    owner_id: int | None = None
+    body_id: int | None = None
+    agreement_id: int | None = None
+
+
+def find_deadlines(
+    clearance: Classification,
+    start: date,
+    end: date,
+    filters: DeadlineFilters | None = None,
+    *,
+    today: date | None = None,
 ) -> list[Deadline]:
-    """Every deadline from `start` to `end` (inclusive) the reader may see, soonest first."""
+    """Every deadline from `start` to `end` (inclusive) within `clearance`, soonest first.
 
-    def scoped(model):
-        query = visible(select(model), model, clearance)
-        if agreement_id is not None:
-            column = model.id if model is Agreement else model.agreement_id
-            query = query.where(column == agreement_id)
-        return query
+    Dates to prepare for drop out once past `today`; so do past occurrences of recurring
+    obligations, since an occurrence cannot yet be marked done on its own.
+    """
+    filters = filters or DeadlineFilters()
+    today = today or date.today()
+    found = [
+        deadline
+        for deadline in _all_kinds(clearance, start, end, filters.agreement_id, today)
+        if start <= deadline.due_on <= end
+        and (deadline.kind in ACTIONABLE or deadline.due_on >= today)
+        and (filters.kind is None or deadline.kind == filters.kind)
+        and (filters.owner_id is None or filters.owner_id in deadline.responsible_ids)
+        and (filters.body_id is None or deadline.oversight_body_id == filters.body_id)
+    ]
+    return sorted(found, key=lambda d: (d.due_on, d.agreement_reference, d.kind.value, d.key))
 
-    found: list[Deadline] = []
-    for obligation in db.session.scalars(
-        scoped(Obligation).where(
-            Obligation.due_on.between(start, end),
-            Obligation.status.in_([ObligationStatus.ACTIVE, ObligationStatus.PARTIALLY_MET]),
-        )
+
+def deadlines_between(clearance, start, end, *, agreement_id=None) -> list[Deadline]:
+    return find_deadlines(clearance, start, end, DeadlineFilters(agreement_id=agreement_id))
+
+
+def _scoped(model, clearance: Classification, agreement_id: int | None) -> Select:
+    query = visible(select(model), model, clearance)
+    if agreement_id is not None:
+        column = model.id if model is Agreement else model.agreement_id
+        query = query.where(column == agreement_id)
+    if model is not Agreement:
+        query = query.options(selectinload(model.agreement))
+    return query
+
+
+def _all_kinds(clearance, start, end, agreement_id, today) -> Iterator[Deadline]:
+    def deadline(
+        kind,
+        due_on,
+        title,
+        agreement,
+        record,
+        *,
+        level=None,
+        responsible=(),
+        body_id=None,
+        key=None,
     ):
-        found.append(
-            Deadline(
-                "Obligation due",
-                obligation.due_on,
-                obligation.label,
-                obligation.agreement_id,
-                obligation.owner_id,
-            )
+        return Deadline(
+            key=key or f"{record.__tablename__}:{record.id}:{kind.value}",
+            kind=kind,
+            due_on=due_on,
+            title=title,
+            agreement_id=agreement.id,
+            agreement_reference=agreement.reference,
+            classification=Classification.highest(
+                agreement.classification, level or agreement.classification
+            ),
+            responsible_ids=tuple(user_id for user_id in responsible if user_id),
+            oversight_body_id=body_id,
+            record_path=f"/agreements/{agreement.id}",
         )
+
     for review in db.session.scalars(
-        scoped(Review)
-        .where(Review.due_on.between(start, end), Review.status.in_(OPEN_STATUSES))
-        .options(selectinload(Review.agreement))
-    ):
-        found.append(
-            Deadline(
-                "Review due",
-                review.due_on,
-                review.label,
-                review.agreement_id,
-                review.recorded_by_id,
-            )
+        _scoped(Review, clearance, agreement_id).where(
+            Review.status.in_(OPEN_STATUSES), Review.due_on.between(start, end)
         )
+    ):
+        yield deadline(
+            DeadlineKind.REVIEW_DUE,
+            review.due_on,
+            f"Review of {review.agreement.short_title or review.agreement.title}",
+            review.agreement,
+            review,
+            level=review.classification,
+            responsible=(review.recorded_by_id,),
+            body_id=review.body_id,
+        )
+
+    for obligation in db.session.scalars(
+        _scoped(Obligation, clearance, agreement_id).where(
+            Obligation.status.in_(LIVE_OBLIGATION_STATUSES),
+            Obligation.due_on.is_not(None),
+            Obligation.due_on <= end,
+            or_(Obligation.recurrence.is_not(None), Obligation.due_on >= start),
+        )
+    ):
+        window_start = max(start, today) if obligation.recurrence else start
+        for occurrence in occurrences(obligation.due_on, obligation.recurrence, window_start, end):
+            yield deadline(
+                DeadlineKind.OBLIGATION_DUE,
+                occurrence,
+                obligation.label,
+                obligation.agreement,
+                obligation,
+                level=obligation.classification,
+                responsible=(obligation.owner_id,),
+                body_id=obligation.oversight_body_id,
+                key=f"obligations:{obligation.id}:{occurrence.isoformat()}",
+            )
+
     for step in db.session.scalars(
-        scoped(Authorization)
-        .where(
-            Authorization.due_on.between(start, end),
+        _scoped(Authorization, clearance, agreement_id).where(
             Authorization.decision == AuthorizationDecision.PENDING,
+            Authorization.due_on.between(start, end),
         )
-        .options(selectinload(Authorization.agreement))
     ):
-        found.append(
-            Deadline(
-                "Authorisation due", step.due_on, step.label, step.agreement_id, step.recorded_by_id
+        yield deadline(
+            DeadlineKind.AUTHORIZATION_DUE,
+            step.due_on,
+            f"{step.requirement.label}: {step.agreement.short_title or step.agreement.title}",
+            step.agreement,
+            step,
+            level=step.classification,
+            responsible=(step.recorded_by_id,),
+            body_id=step.body_id,
+        )
+
+    for agreement in db.session.scalars(_scoped(Agreement, clearance, agreement_id)):
+        name = agreement.short_title or agreement.title
+        if agreement.expires_on and start <= agreement.expires_on <= end:
+            yield deadline(
+                DeadlineKind.EXPIRY, agreement.expires_on, f"{name} expires", agreement, agreement
             )
+            if agreement.extension_options_left and agreement.extension_term:
+                yield deadline(
+                    DeadlineKind.EXTENSION_DECISION,
+                    agreement.expires_on,
+                    f"Decide whether to extend {name}",
+                    agreement,
+                    agreement,
+                )
+        earliest = rules.earliest_notice_on(agreement)
+        if earliest and start <= earliest <= end:
+            yield deadline(
+                DeadlineKind.EARLIEST_NOTICE,
+                earliest,
+                f"Notice of withdrawal from {name} possible",
+                agreement,
+                agreement,
+            )
+
+    notices = db.session.scalars(
+        select(TreatyAction)
+        .where(
+            TreatyAction.kind == TreatyActionKind.WITHDRAWAL_NOTICE,
+            TreatyAction.archived_at.is_(None),
+            TreatyAction.effective_on.between(start, end),
+            TreatyAction.agreement_id.in_(
+                _scoped(Agreement, clearance, agreement_id).with_only_columns(Agreement.id)
+            ),
         )
-    # An expiry is something to prepare for, not to be late for: only future ones count.
-    for agreement in db.session.scalars(
-        scoped(Agreement).where(Agreement.expires_on.between(max(start, date.today()), end))
-    ):
-        found.append(Deadline("Expiry", agreement.expires_on, agreement.label, agreement.id))
-    return sorted(found, key=lambda deadline: (deadline.due_on, deadline.title))
+        .options(selectinload(TreatyAction.agreement), selectinload(TreatyAction.party))
+    )
+    for notice in notices:
+        name = notice.agreement.short_title or notice.agreement.title
+        yield deadline(
+            DeadlineKind.WITHDRAWAL_EFFECTIVE,
+            notice.effective_on,
+            f"{notice.party.name}'s withdrawal from {name} takes effect",
+            notice.agreement,
+            notice,
+        )
+
+
+def occurrences(first: date, recurrence: str | None, start: date, end: date) -> Iterator[date]:
+    """The due dates of an obligation within [start, end]: once, or every `recurrence`."""
+    if not recurrence:
+        if start <= first <= end:
+            yield first
+        return
+    # Skip close to the window first, so old obligations cost no more than new ones.
+    delta = parse_period(recurrence)
+    approximate_days = delta.years * 365.25 + delta.months * 30.44 + delta.weeks * 7 + delta.days
+    skipped = max(0, int((start - first).days / approximate_days) - 2)
+    for times in range(skipped, skipped + MAX_OCCURRENCES):
+        due = add_period(first, recurrence, times)  # from the first date: no month-end drift
+        if due > end:
+            return
+        if due >= start:
+            yield due

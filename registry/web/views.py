@@ -53,7 +53,7 @@ def dashboard():
     deadlines = deadlines_between(
         clearance, today - timedelta(days=OVERDUE_DAYS), today + timedelta(days=UPCOMING_DAYS)
     )
-    overdue = [d for d in deadlines if d.due_on < today]
+    overdue = [d for d in deadlines if d.is_overdue(today)]
     upcoming = [d for d in deadlines if d.due_on >= today]
     counts = db.session.execute(
         visible(select(Agreement.status, func.count()), Agreement, clearance)
