@@ -59,15 +59,19 @@ def cli_actor() -> SystemActor:
     return SystemActor(f"cli:{getpass.getuser()}")
 
 
+class OptionError(click.ClickException):
+    """A bad option value, told in one line (click's usage block would add three more)."""
+
+    exit_code = 2
+
+
 def parse_day(value: str | None, option: str) -> date:
     if value is None:
         return date.today()
     try:
         return date.fromisoformat(value)
     except ValueError as error:
-        raise click.BadParameter(
-            f"{value!r} is not a date in YYYY-MM-DD form.", param_hint=option
-        ) from error
+        raise OptionError(f"{option}: {value!r} is not a date in YYYY-MM-DD form.") from error
 
 
 # --- fixtures ----------------------------------------------------------------------------------

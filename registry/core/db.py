@@ -119,6 +119,13 @@ def write_transaction() -> Iterator[None]:
     (SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out), so a transaction that will write
     takes the write lock at BEGIN and waits its turn instead. PostgreSQL needs nothing here.
     """
+    from registry.extensions import db
+
+    session = db.session()  # the real session behind the scoped proxy
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        # A read transaction already open would be upgraded, not begun: end it, so that the
+        # write begins anew and waits for the lock. Loaded records simply reload.
+        session.rollback()
     token = _sqlite_write_intent.set(True)
     try:
         yield
