@@ -54,6 +54,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.agreements.views import blueprint as agreements
     from registry.audit.views import blueprint as audit
     from registry.authorizations.views import blueprint as authorizations
+    from registry.deadlines.views import blueprint as deadlines
     from registry.obligations.views import blueprint as obligations
     from registry.oversight.views import blueprint as oversight
     from registry.parties.views import blueprint as parties
@@ -73,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
         authorizations,
         reviews,
         audit,
+        deadlines,
     ):
         app.register_blueprint(blueprint)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import create_engine, event, text
@@ -174,6 +174,30 @@ def make_action(app):
             **overrides,
         }
         return treaty_actions.create(ACTOR, data)
+
+    return make
+
+
+@pytest.fixture
+def today() -> date:
+    return date.today()
+
+
+@pytest.fixture
+def make_obligation(app, make_agreement, today):
+    """`make_obligation(agreement=None, days=30, **fields)`: an obligation due in `days` days."""
+    from registry.obligations.services import obligations
+
+    def make(agreement=None, days: int = 30, **overrides):
+        agreement = agreement or make_agreement()
+        data = {
+            "agreement_id": agreement.id,
+            "title": "Submit the annual report",
+            "kind": "reporting",
+            "due_on": (today + timedelta(days=days)).isoformat(),
+            **overrides,
+        }
+        return obligations.create(ACTOR, data)
 
     return make
 

@@ -1,0 +1,315 @@
+"""The deadline list as people read it: filters from a query string, the CSV, the month grid.
+
+No Flask here: the views hand in the query arguments as a mapping and render what comes back.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import io
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from registry.agreements.models import Agreement
+from registry.core.access import visible
+from registry.core.enums import Classification, DeadlineKind
+from registry.core.schemas import EARLIEST_DATE, LATEST_DATE
+from registry.deadlines.queries import Deadline, DeadlineFilters, find_deadlines
+from registry.extensions import db
+from registry.oversight.models import OversightBody
+from registry.users.models import User
+
+LOOK_BACK = timedelta(days=365)  # overdue actionable items older than this drop off the list
+LOOK_AHEAD = timedelta(days=365)
+CSV_COLUMNS = (
+    "due_on",
+    "days_left",
+    "kind",
+    "title",
+    "agreement_reference",
+    "classification",
+    "responsible",
+    "oversight_body",
+)
+KIND_OPTIONS = [(kind.value, kind.label) for kind in DeadlineKind]
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the filter selects offer; a submitted value outside them is ignored."""
+
+    owners: list[tuple[int, str]]
+    bodies: list[tuple[int, str]]
+    agreements: list[tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class DeadlineSearch:
+    """One reader's question of the deadline list: a window and filters, all validated."""
+
+    start: date
+    end: date
+    kind: DeadlineKind | None = None
+    owner_id: int | None = None
+    body_id: int | None = None
+    agreement_id: int | None = None
+    mine: bool = False
+
+    def args(self) -> dict[str, str]:
+        """The search as query arguments, for links that keep it (CSV, pages, months)."""
+        values = {
+            "kind": self.kind.value if self.kind else "",
+            "owner": str(self.owner_id or ""),
+            "body": str(self.body_id or ""),
+            "agreement": str(self.agreement_id or ""),
+            "mine": "1" if self.mine else "",
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+        }
+        return {key: value for key, value in values.items() if value}
+
+    @property
+    def filtered(self) -> bool:
+        return any((self.kind, self.owner_id, self.body_id, self.agreement_id, self.mine))
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    search: DeadlineSearch
+    choices: Choices
+    deadlines: list[Deadline]
+
+
+def run_search(
+    clearance: Classification,
+    args: Mapping[str, str],
+    *,
+    reader_id: int | None,
+    today: date,
+    month: Month | None = None,
+) -> SearchResult:
+    """Read a reader's search from query arguments and find the deadlines it asks for.
+
+    Values that are not among the choices offered are ignored. The owners offered are the
+    people responsible for what the other filters find, so the list names no one else.
+    The window is `month` if given, else the `from` and `to` arguments or a year either side.
+    """
+    bodies = [
+        (row.id, row.name)
+        for row in db.session.execute(
+            visible(
+                select(OversightBody.id, OversightBody.name), OversightBody, clearance
+            ).order_by(OversightBody.name)
+        )
+    ]
+    agreements = [
+        (row.id, f"{row.reference} {row.short_title or row.title}")
+        for row in db.session.execute(
+            visible(
+                select(Agreement.id, Agreement.reference, Agreement.short_title, Agreement.title),
+                Agreement,
+                clearance,
+            ).order_by(Agreement.reference)
+        )
+    ]
+    start, end = (month.first, month.last) if month else read_window(args, today)
+    kind = args.get("kind", "")
+    search = DeadlineSearch(
+        start=start,
+        end=end,
+        kind=DeadlineKind(kind) if kind in DeadlineKind.values() else None,
+        body_id=_choice(args.get("body"), bodies),
+        agreement_id=_choice(args.get("agreement"), agreements),
+        mine=reader_id is not None and args.get("mine", "") in ("1", "on", "true", "yes"),
+    )
+    candidates = find_deadlines(
+        clearance,
+        start,
+        end,
+        DeadlineFilters(kind=search.kind, body_id=search.body_id, agreement_id=search.agreement_id),
+        today=today,
+    )
+    owners = _people({user_id for d in candidates for user_id in d.responsible_ids})
+    search = replace(search, owner_id=_choice(args.get("owner"), owners))
+    wanted = reader_id if search.mine else search.owner_id
+    found = [d for d in candidates if wanted is None or wanted in d.responsible_ids]
+    return SearchResult(search, Choices(owners, bodies, agreements), found)
+
+
+def read_window(args: Mapping[str, str], today: date) -> tuple[date, date]:
+    """The `from` and `to` dates asked for, each defaulting to a year from today."""
+    start = parse_day(args.get("from")) or today - LOOK_BACK
+    end = parse_day(args.get("to")) or today + LOOK_AHEAD
+    return (start, end) if start <= end else (end, start)
+
+
+def parse_day(text: str | None) -> date | None:
+    """An ISO date within the registry's range, or None."""
+    try:
+        day = date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+    return day if EARLIEST_DATE <= day <= LATEST_DATE else None
+
+
+def _choice(text: str | None, options: list[tuple[int, str]]) -> int | None:
+    text = (text or "").strip()
+    if not text.isdigit() or len(text) > 10:
+        return None
+    return int(text) if any(key == int(text) for key, _ in options) else None
+
+
+def _people(user_ids: set[int]) -> list[tuple[int, str]]:
+    if not user_ids:
+        return []
+    rows = db.session.execute(
+        select(User.id, User.name, User.email).where(User.id.in_(user_ids)).order_by(User.name)
+    )
+    return [(row.id, f"{row.name} ({row.email})") for row in rows]
+
+
+def status_of(deadline: Deadline, today: date) -> str:
+    """The deadline's state in words, so that no one relies on colour to see it."""
+    days = deadline.days_left(today)
+    if deadline.is_overdue(today):
+        return f"Overdue by {-days} day{'' if days == -1 else 's'}"
+    if days == 0:
+        return "Due today"
+    return f"In {days} day{'' if days == 1 else 's'}"
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+def neutralise(value: str) -> str:
+    """Keep a spreadsheet from running a text cell as a formula."""
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def csv_lines(deadlines: list[Deadline], today: date) -> Iterator[str]:
+    """The deadlines as CSV text, a line at a time, starting with a UTF-8 byte-order mark.
+
+    The people and bodies are looked up now, in one query each, so that the lines that
+    follow need no database.
+    """
+    user_ids = {user_id for deadline in deadlines for user_id in deadline.responsible_ids}
+    body_ids = {d.oversight_body_id for d in deadlines if d.oversight_body_id is not None}
+    emails = dict(
+        db.session.execute(select(User.id, User.email).where(User.id.in_(user_ids))).all()
+        if user_ids
+        else []
+    )
+    bodies = dict(
+        db.session.execute(
+            select(OversightBody.id, OversightBody.name).where(OversightBody.id.in_(body_ids))
+        ).all()
+        if body_ids
+        else []
+    )
+
+    def lines() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+
+        def line(row) -> str:
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow(row)
+            return buffer.getvalue()
+
+        yield "\ufeff" + line(CSV_COLUMNS)
+        for deadline in deadlines:
+            text_cells = [
+                deadline.kind.label,
+                deadline.title,
+                deadline.agreement_reference,
+                deadline.classification.label,
+                "; ".join(emails[i] for i in deadline.responsible_ids if i in emails),
+                bodies.get(deadline.oversight_body_id, ""),
+            ]
+            yield line(
+                [
+                    deadline.due_on.isoformat(),
+                    deadline.days_left(today),
+                    *(neutralise(cell) for cell in text_cells),
+                ]
+            )
+
+    return lines()
+
+
+# --- the month calendar ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: date
+    in_month: bool
+    deadlines: list[Deadline] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Month:
+    first: date
+
+    @property
+    def last(self) -> date:
+        return self.first.replace(day=calendar.monthrange(self.first.year, self.first.month)[1])
+
+    @property
+    def previous(self) -> Month | None:
+        before = self.first - timedelta(days=1)
+        return Month(before.replace(day=1)) if before >= EARLIEST_DATE else None
+
+    @property
+    def next(self) -> Month | None:
+        after = self.last + timedelta(days=1)
+        return Month(after) if after <= LATEST_DATE else None
+
+    @property
+    def key(self) -> str:
+        return self.first.strftime("%Y-%m")
+
+    @property
+    def name(self) -> str:
+        return f"{calendar.month_name[self.first.month]} {self.first.year}"
+
+
+def parse_month(text: str | None, today: date) -> Month:
+    """The month named `YYYY-MM`, or the current month if the text names none."""
+    text = (text or "").strip()
+    if len(text) == 7 and text.isascii() and text[4] == "-" and (text[:4] + text[5:]).isdigit():
+        year, month = int(text[:4]), int(text[5:])
+        if 1 <= month <= 12 and EARLIEST_DATE.year <= year <= LATEST_DATE.year:
+            return Month(date(year, month, 1))
+    return Month(today.replace(day=1))
+
+
+WEEKDAYS = [(calendar.day_name[i], calendar.day_abbr[i]) for i in range(7)]  # Monday first
+
+
+def month_grid(month: Month, deadlines: list[Deadline]) -> list[list[CalendarDay]]:
+    """The weeks of `month`, Monday first, each day with the deadlines due on it."""
+    by_day: dict[date, list[Deadline]] = {}
+    for deadline in deadlines:
+        by_day.setdefault(deadline.due_on, []).append(deadline)
+    weeks = calendar.Calendar(firstweekday=calendar.MONDAY).monthdatescalendar(
+        month.first.year, month.first.month
+    )
+    return [
+        [
+            CalendarDay(
+                day,
+                day.month == month.first.month,
+                by_day.get(day, []) if day.month == month.first.month else [],
+            )
+            for day in week
+        ]
+        for week in weeks
+    ]

@@ -1,0 +1,201 @@
+"""Deadline pages: the filtered list, its CSV, the month calendar and the calendar feeds."""
+
+from __future__ import annotations
+
+from datetime import date
+from math import ceil
+from urllib.parse import urlsplit, urlunsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from registry.audit.services import record
+from registry.core.access import clearance_of
+from registry.core.db import utcnow, write_transaction
+from registry.core.enums import AuditAction
+from registry.core.errors import RuleViolation
+from registry.core.permissions import Permission
+from registry.deadlines import feeds, listing
+from registry.extensions import db
+from registry.users.models import User
+from registry.web.access import public, requires, signed_in
+
+blueprint = Blueprint("deadlines", __name__)
+
+PER_PAGE = 100
+
+
+def _search(today: date, month: listing.Month | None = None) -> listing.SearchResult:
+    return listing.run_search(
+        clearance_of(current_user),
+        request.args,
+        reader_id=current_user.id,
+        today=today,
+        month=month,
+    )
+
+
+def _without_window(args: dict[str, str]) -> dict[str, str]:
+    return {key: value for key, value in args.items() if key not in ("from", "to")}
+
+
+@blueprint.get("/deadlines")
+@requires(Permission.READ)
+def index():
+    today = date.today()
+    result = _search(today)
+    found = result.deadlines
+    last_page = max(1, ceil(len(found) / PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), last_page)
+    return render_template(
+        "deadlines/index.html",
+        deadlines=found[(page - 1) * PER_PAGE : page * PER_PAGE],
+        total=len(found),
+        overdue=sum(1 for deadline in found if deadline.is_overdue(today)),
+        page=page,
+        last_page=last_page,
+        search=result.search,
+        args=result.search.args(),
+        month_args=_without_window(result.search.args()),
+        choices=result.choices,
+        kinds=listing.KIND_OPTIONS,
+        today=today,
+        status_of=listing.status_of,
+        mine=current_user.id,
+        page_title="Deadlines",
+    )
+
+
+@blueprint.get("/deadlines.csv")
+@requires(Permission.READ)
+def export_csv():
+    today = date.today()
+    result = _search(today)
+    lines = listing.csv_lines(result.deadlines, today)  # names are looked up now, not later
+    user = current_user._get_current_object()
+    db.session.rollback()  # begin afresh as a writer (SQLite cannot upgrade a reader)
+    with write_transaction():
+        record(
+            user,
+            AuditAction.EXPORT,
+            entity_type="deadlines",
+            changes={"format": "csv", "rows": len(result.deadlines), **result.search.args()},
+            reason="Downloaded the deadline list as CSV",
+        )
+        db.session.commit()
+    response = Response(lines, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="deadlines-{today}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.get("/deadlines/calendar")
+@requires(Permission.READ)
+def month():
+    today = date.today()
+    shown = listing.parse_month(request.args.get("month"), today)
+    result = _search(today, shown)
+    return render_template(
+        "deadlines/calendar.html",
+        month=shown,
+        weeks=listing.month_grid(shown, result.deadlines),
+        weekdays=listing.WEEKDAYS,
+        total=len(result.deadlines),
+        search=result.search,
+        args=_without_window(result.search.args()),
+        choices=result.choices,
+        kinds=listing.KIND_OPTIONS,
+        today=today,
+        page_title=f"Deadlines in {shown.name}",
+    )
+
+
+# --- calendar feeds ---------------------------------------------------------------------------
+
+
+def feed_url(feed) -> str:
+    """The feed's full address, for calendar apps (built on REGISTRY_BASE_URL)."""
+    token = feeds.feed_token(feed, current_app.config["SECRET_KEY"])
+    path = url_for("deadlines.feed", feed=feed.id, token=token)
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+def webcal_url(url: str) -> str:
+    """The same address under webcal:, which opens the subscription in a calendar app."""
+    return urlunsplit(("webcal", *urlsplit(url)[1:]))
+
+
+@blueprint.route("/account/calendar", methods=["GET", "POST"])
+@signed_in
+def account_calendar():
+    user = current_user._get_current_object()
+    if request.method == "POST":
+        action = request.form.get("action", "")
+        if action not in ("create", "revoke"):
+            abort(400)
+        db.session.rollback()  # begin afresh as a writer (SQLite cannot upgrade a reader)
+        try:
+            with write_transaction():
+                if action == "create":
+                    feeds.create_feed(user)
+                    message = "Your calendar feed is ready: copy its address into your calendar."
+                else:
+                    feed = feeds.active_feed(user)
+                    if feed is None:
+                        raise RuleViolation("You have no active calendar feed to revoke.")
+                    feeds.revoke_feed(user, feed)
+                    message = (
+                        "Your calendar feed was revoked. Its address no longer works; calendar "
+                        "apps subscribed to it will stop showing registry deadlines."
+                    )
+                db.session.commit()
+        except RuleViolation as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            flash(message, "success")
+        return redirect(url_for("deadlines.account_calendar"))
+    feed = feeds.active_feed(user)
+    url = feed_url(feed) if feed is not None else None
+    return render_template(
+        "deadlines/account_calendar.html",
+        feed=feed,
+        feed_url=url,
+        webcal_url=webcal_url(url) if url else None,
+        look_back_days=feeds.LOOK_BACK.days,
+        look_ahead_days=feeds.LOOK_AHEAD.days,
+        page_title="Your calendar feed",
+    )
+
+
+@blueprint.get("/calendar.ics")
+@public
+def feed():
+    """A user's deadlines for calendar apps: the id and token in the address are the key."""
+    found = feeds.find_feed(
+        request.args.get("feed", type=int),
+        request.args.get("token", ""),
+        secret_key=current_app.config["SECRET_KEY"],
+    )
+    if found is None:
+        abort(404)
+    owner = db.session.get(User, found.user_id)
+    today = date.today()
+    body = feeds.build_calendar(
+        feeds.feed_deadlines(owner, today), base_url=current_app.config["BASE_URL"], now=utcnow()
+    )
+    response = Response(body, content_type="text/calendar; charset=utf-8")
+    response.headers["Content-Disposition"] = 'inline; filename="deadlines.ics"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
