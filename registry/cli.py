@@ -169,6 +169,56 @@ def remind_command(today: str | None, dry_run: bool):
         )
 
 
+@click.command("backup")
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write the copy to; it must not exist yet.",
+)
+@cli_command(writes=False)
+def backup_command(output: Path):
+    """Copy a live SQLite database consistently (PostgreSQL: use pg_dump, see the README)."""
+    import sqlite3
+
+    from registry.audit.services import record
+    from registry.core.enums import AuditAction
+
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
+        raise click.ClickException(
+            "registry backup copies SQLite databases; for PostgreSQL use pg_dump "
+            "(see the README's Backups section)."
+        )
+    if output.exists():
+        raise click.ClickException(f"{output} exists already; choose a new file name.")
+    if not output.parent.is_dir():
+        raise click.ClickException(f"The folder {output.parent} does not exist.")
+    source = engine.raw_connection()
+    try:
+        target = sqlite3.connect(output)
+        try:
+            # The online backup API copies page by page while others keep reading and writing.
+            source.driver_connection.backup(target)
+            check = target.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            target.close()
+    finally:
+        source.close()
+    if check != "ok":
+        output.unlink(missing_ok=True)
+        raise click.ClickException(f"The copy failed its integrity check ({check}); removed it.")
+    with write_transaction():
+        record(
+            cli_actor(),
+            AuditAction.EXPORT,
+            entity_type="backup",
+            reason=f"Backup written to {output}",
+        )
+        db.session.commit()
+    click.echo(f"Backup written to {output} ({output.stat().st_size} bytes, integrity ok).")
+
+
 # --- users -------------------------------------------------------------------------------------
 
 users_group = AppGroup("users", help="Manage the people who sign in.")
@@ -242,6 +292,7 @@ def register(app) -> None:
     app.cli.add_command(fixtures_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(remind_command)
+    app.cli.add_command(backup_command)
     app.cli.add_command(users_group)
     app.cli.add_command(audit_group)
 
