@@ -1,0 +1,140 @@
+"""`registry export`: every entity in CSV, JSON and JSON Lines, streamed and clearance-limited."""
+
+import csv
+import io
+import json
+
+import pytest
+from sqlalchemy import select
+
+from registry.audit.models import AuditEvent
+from registry.cli import EXPORT_ENTITIES
+from registry.core.enums import AuditAction, Classification
+from registry.exports import tables
+from registry.exports.tables import export_table, stream_rows
+from registry.extensions import db
+
+
+def export(app, *args):
+    return app.test_cli_runner().invoke(args=["export", *args])
+
+
+def parse(output: str, fmt: str) -> list[dict]:
+    if fmt == "csv":
+        assert output.startswith("\ufeff")
+        return list(csv.DictReader(io.StringIO(output.removeprefix("\ufeff"))))
+    if fmt == "json":
+        return json.loads(output)
+    return [json.loads(line) for line in output.splitlines()]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
+def test_every_entity_exports_in_every_format(app, loaded_fixtures, fmt):
+    for entity in EXPORT_ENTITIES:
+        query = export_table(entity, Classification.SECRET).query
+        expected = [str(row[0]) for row in db.session.execute(query)]
+        result = export(app, entity, "--format", fmt, "--clearance", "secret")
+        assert result.exit_code == 0, (entity, result.output)
+        assert [str(row["id"]) for row in parse(result.output, fmt)] == expected, entity
+
+
+def test_references_carry_natural_keys(app, loaded_fixtures):
+    rows = parse(export(app, "treaty_actions", "--format", "jsonl").output, "jsonl")
+    [sweden_joins_nato] = [
+        row
+        for row in rows
+        if row["party_iso3"] == "SWE" and row["agreement_reference"] == "AGR-1949-0001"
+    ]
+    assert sweden_joins_nato["party_name"] == "Sweden"
+    assert sweden_joins_nato["kind"] == "accession"
+    assert sweden_joins_nato["effective_on"] == "2024-03-07"
+    users = parse(export(app, "audit_events", "--format", "json").output, "json")
+    assert "password_hash" not in json.dumps(users)
+
+
+def test_exports_stay_within_the_clearance(app, make_agreement, make_party, make_action):
+    hidden = make_agreement(title="Hidden Accord", classification="secret")
+    make_agreement(title="Open Accord")
+    make_action(hidden, make_party(iso3="HID"), "signature", "2001-01-01")
+    db.session.commit()
+    public = export(app, "agreements").output
+    assert "Open Accord" in public and "Hidden Accord" not in public
+    assert "HID" not in export(app, "treaty_actions").output
+    assert "Hidden Accord" not in export(app, "audit_events").output
+    assert "Hidden Accord" in export(app, "agreements", "--clearance", "secret").output
+
+
+def test_csv_neutralises_formulas_and_keeps_numbers(app, make_party):
+    make_party(name='=HYPERLINK("http://evil.example")', short_name="-2+3", iso3="EVL")
+    db.session.commit()
+    [row] = parse(export(app, "parties").output, "csv")
+    assert row["name"] == '\'=HYPERLINK("http://evil.example")'
+    assert row["short_name"] == "'-2+3"
+    assert row["id"] == "1"
+
+
+def test_rows_are_read_in_batches_by_key(app, make_party, monkeypatch):
+    for number in range(7):
+        make_party(name=f"Party {number}")
+    db.session.commit()
+    monkeypatch.setattr(tables, "BATCH", 3)
+    statements = []
+
+    from sqlalchemy import event
+
+    def count(conn, cursor, statement, *args):
+        if "FROM parties" in statement:
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        names = [row["name"] for row in stream_rows(export_table("parties", Classification.PUBLIC))]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert names == [f"Party {number}" for number in range(7)]
+    assert len(statements) == 3  # 3 + 3 + 1 rows
+    assert all("parties.id >" in statement for statement in statements)  # by key, not offset
+
+
+def test_each_export_is_an_audit_event(app, make_party):
+    make_party()
+    make_party()
+    db.session.commit()
+    assert export(app, "parties", "--format", "json").exit_code == 0
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == AuditAction.EXPORT)
+    ).one()
+    assert event.entity_type == "parties"
+    assert event.changes == {"rows": [None, 2]}
+    assert "format=json" in event.reason and "clearance=public" in event.reason
+
+
+def test_since_and_until_select_by_creation_date(app, make_party):
+    make_party()
+    db.session.commit()
+    assert len(parse(export(app, "parties", "--since", "2000-01-01").output, "csv")) == 1
+    assert parse(export(app, "parties", "--until", "2000-01-01").output, "csv") == []
+
+
+def test_output_to_a_file(app, make_party, tmp_path):
+    make_party(name="Ruritania")
+    db.session.commit()
+    target = tmp_path / "parties.jsonl"
+    assert export(app, "parties", "--format", "jsonl", "--output", str(target)).exit_code == 0
+    assert json.loads(target.read_text(encoding="utf-8"))["name"] == "Ruritania"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["users"], "Invalid value for '{"),
+        (["parties", "--format", "xml"], "Invalid value for '--format'"),
+        (["parties", "--since", "last week"], "YYYY-MM-DD"),
+        (["parties", "--clearance", "cosmic"], "Invalid value for '--clearance'"),
+    ],
+)
+def test_bad_options_are_refused_without_an_export_event(app, args, expected):
+    result = export(app, *args)
+    assert result.exit_code == 2
+    assert expected.split("{")[0] in result.output
+    assert db.session.scalars(select(AuditEvent)).all() == []
