@@ -19,6 +19,7 @@ from registry.core.access import visible
 from registry.core.enums import Classification, DeadlineKind
 from registry.core.schemas import EARLIEST_DATE, LATEST_DATE
 from registry.deadlines.queries import Deadline, DeadlineFilters, find_deadlines
+from registry.exports.formats import csv_cell
 from registry.extensions import db
 from registry.oversight.models import OversightBody
 from registry.users.models import User
@@ -37,7 +38,6 @@ CSV_COLUMNS = (
 )
 KIND_OPTIONS = [(kind.value, kind.label) for kind in DeadlineKind]
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -187,11 +187,6 @@ def status_of(deadline: Deadline, today: date) -> str:
 # --- CSV ------------------------------------------------------------------------------------
 
 
-def neutralise(value: str) -> str:
-    """Keep a spreadsheet from running a text cell as a formula."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-
-
 def csv_lines(deadlines: list[Deadline], today: date) -> Iterator[str]:
     """The deadlines as CSV text, a line at a time, starting with a UTF-8 byte-order mark.
 
@@ -237,7 +232,7 @@ def csv_lines(deadlines: list[Deadline], today: date) -> Iterator[str]:
                 [
                     deadline.due_on.isoformat(),
                     deadline.days_left(today),
-                    *(neutralise(cell) for cell in text_cells),
+                    *(csv_cell(cell) for cell in text_cells),
                 ]
             )
 

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from registry.audit.models import AuditEvent
 from registry.core.enums import AuditAction
-from registry.deadlines.listing import CSV_COLUMNS, neutralise
+from registry.deadlines.listing import CSV_COLUMNS
+from registry.exports.formats import csv_cell as neutralise
 from registry.extensions import db
 
 
