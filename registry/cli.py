@@ -36,6 +36,7 @@ EXPORT_ENTITIES = (
     "oversight_bodies",
     "authorizations",
     "reviews",
+    "deadlines",
     "audit_events",
 )
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
@@ -256,27 +257,34 @@ def export_command(entity, fmt, since, until, output, clearance):
     from registry.audit.services import record
     from registry.core.enums import AuditAction
     from registry.exports.formats import write
-    from registry.exports.tables import export_table, stream_rows
+    from registry.exports.tables import DEADLINE_COLUMNS, deadline_rows, export_table, stream_rows
 
     since_day = parse_day(since, "--since") if since else None
     until_day = parse_day(until, "--until") if until else None
-    table = export_table(entity, Classification(clearance))
     show_progress = sys.stderr.isatty()
 
     def progress(count: int) -> None:
         if show_progress and count % 10000 == 0:
             click.echo(f"\r{entity}: {count} rows", err=True, nl=False)
 
-    rows = stream_rows(table, since=since_day, until=until_day)
+    if entity == "deadlines":  # derived, not stored: --since/--until bound the due dates
+        columns = DEADLINE_COLUMNS
+        rows = deadline_rows(
+            Classification(clearance), today=date.today(), since=since_day, until=until_day
+        )
+    else:
+        table = export_table(entity, Classification(clearance))
+        columns = table.columns
+        rows = stream_rows(table, since=since_day, until=until_day)
     if output is None:
         # UTF-8 and untranslated line ends whatever the terminal's locale says.
         stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
-        count = write(rows, table.columns, stream, fmt, progress)
+        count = write(rows, columns, stream, fmt, progress)
         stream.flush()
         stream.detach()
     else:
         with output.open("w", encoding="utf-8", newline="") as stream:
-            count = write(rows, table.columns, stream, fmt, progress)
+            count = write(rows, columns, stream, fmt, progress)
     if show_progress:
         click.echo(f"\r{entity}: {count} rows written.", err=True)
     filters = {"since": since, "until": until, "clearance": clearance, "format": fmt}

@@ -26,6 +26,7 @@ from registry.obligations.models import Measurement, Obligation
 from registry.oversight.models import OversightBody
 from registry.parties.models import Party
 from registry.reviews.models import Review
+from registry.users.models import User
 
 BATCH = 2000
 SECRET_COLUMNS = {"password_hash"}
@@ -111,3 +112,51 @@ def stream_rows(
         if len(rows) < BATCH:
             return
         last_id = rows[-1][0]
+
+
+DEADLINE_COLUMNS = [
+    "key",
+    "kind",
+    "due_on",
+    "days_left",
+    "title",
+    "agreement_id",
+    "agreement_reference",
+    "classification",
+    "responsible_emails",
+    "oversight_body_id",
+    "oversight_body_name",
+]
+
+
+def deadline_rows(
+    clearance: Classification, *, today: date, since: date | None = None, until: date | None = None
+) -> Iterator[dict]:
+    """Deadlines are derived, not stored: export those from `since` (default: five years
+    back) to `until` (default: five years ahead), soonest first."""
+    from registry.deadlines.queries import find_deadlines
+
+    start = since or today.replace(year=today.year - 5)
+    end = until or today.replace(year=today.year + 5)
+    deadlines = find_deadlines(clearance, start, end, today=today)
+    user_ids = {user_id for deadline in deadlines for user_id in deadline.responsible_ids}
+    emails = dict(
+        db.session.execute(select(User.id, User.email).where(User.id.in_(user_ids))).all()
+    )
+    bodies = dict(db.session.execute(select(OversightBody.id, OversightBody.name)).all())
+    for deadline in deadlines:
+        yield {
+            "key": deadline.uid,
+            "kind": deadline.kind,
+            "due_on": deadline.due_on,
+            "days_left": deadline.days_left(today),
+            "title": deadline.title,
+            "agreement_id": deadline.agreement_id,
+            "agreement_reference": deadline.agreement_reference,
+            "classification": deadline.classification,
+            "responsible_emails": "; ".join(
+                emails[i] for i in deadline.responsible_ids if i in emails
+            ),
+            "oversight_body_id": deadline.oversight_body_id,
+            "oversight_body_name": bodies.get(deadline.oversight_body_id),
+        }
