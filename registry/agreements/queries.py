@@ -6,13 +6,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from registry.agreements import rules
 from registry.agreements.models import Agreement, TreatyAction
 from registry.core.access import visible
 from registry.core.enums import Classification, Standing, TreatyActionKind
+from registry.core.queries import matching
 from registry.extensions import db
 from registry.parties.models import Party
 
@@ -119,25 +120,22 @@ class AgreementFilters:
 def search_agreements(clearance: Classification, filters: AgreementFilters) -> Select:
     """Visible agreements matching the filters, sorted; callers paginate and count."""
     query = visible_agreements(clearance)
-    if filters.text:
-        pattern = contains_pattern(filters.text)
-        query = query.where(
-            or_(
-                Agreement.title.ilike(pattern, escape="\\"),
-                Agreement.short_title.ilike(pattern, escape="\\"),
-                Agreement.reference.ilike(pattern, escape="\\"),
-                Agreement.national_citation.ilike(pattern, escape="\\"),
-                Agreement.un_registration_number.ilike(pattern, escape="\\"),
-            )
-        )
-    if filters.party:
-        pattern = contains_pattern(filters.party)
-        parties_matching = select(Party.id).where(
-            or_(
-                Party.name.ilike(pattern, escape="\\"),
-                Party.short_name.ilike(pattern, escape="\\"),
-                Party.iso3 == filters.party.strip().upper(),
-            )
+    query = matching(
+        query,
+        filters.text,
+        Agreement.title,
+        Agreement.short_title,
+        Agreement.reference,
+        Agreement.national_citation,
+        Agreement.un_registration_number,
+    )
+    if filters.party.strip():
+        parties_matching = matching(
+            select(Party.id),
+            filters.party,
+            Party.name,
+            Party.short_name,
+            exact=(Party.iso3, filters.party.strip().upper()),
         )
         query = query.where(
             select(TreatyAction.id)
@@ -167,21 +165,6 @@ def search_agreements(clearance: Classification, filters: AgreementFilters) -> S
     column = SORTS.get(filters.sort, Agreement.concluded_on)
     ordered = column.desc().nulls_last() if filters.descending else column.asc().nulls_last()
     return query.order_by(ordered, Agreement.id.desc() if filters.descending else Agreement.id)
-
-
-def paginate(query: Select, *, page: int, per_page: int):
-    """One page of a query with the total count; a page past the end gives the last page."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    last_page = max(1, -(-total // per_page))
-    page = min(max(page, 1), last_page)
-    rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return rows, total, page, last_page
-
-
-def contains_pattern(text: str) -> str:
-    """A LIKE pattern matching `text` anywhere, with its wildcards taken literally."""
-    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def children_of(agreement: Agreement, clearance: Classification) -> dict[str, list]:

@@ -11,7 +11,7 @@ from registry.core.enums import (
     ReviewCadence,
     TreatyActionKind,
 )
-from registry.core.schemas import Choice, Day, EntitySchema, Period, Ref, Text, whole_number
+from registry.core.schemas import Choice, Day, EntitySchema, Period, Ref, Text, WholeNumber
 from registry.parties.models import Party
 
 REFERENCE_PATTERN = r"^AGR-\d{4}-\d{4,6}$"
@@ -35,7 +35,7 @@ class AgreementSchema(EntitySchema):
     terminated_on = Day()
     term = Period()
     extension_term = Period()
-    extension_options_left = whole_number(maximum=100, load_default=0, allow_none=False)
+    extension_options_left = WholeNumber(maximum=100, load_default=0, allow_none=False)
     notice_min_in_force = Period()
     notice_period = Period()
     notice_to = Text(max_length=2000)
@@ -46,8 +46,8 @@ class AgreementSchema(EntitySchema):
     summary = Text(max_length=20000)
     text_url = Text(max_length=2000, validate=[validate.URL(schemes={"http", "https"})])
     legal_authority = Text(max_length=5000)
-    unts_volume = whole_number(minimum=1, maximum=100000)
-    unts_page = whole_number(minimum=1, maximum=100000)
+    unts_volume = WholeNumber(minimum=1, maximum=100000)
+    unts_page = WholeNumber(minimum=1, maximum=100000)
     un_registration_number = Text(max_length=32)
     national_citation = Text(max_length=2000)
     parent_id = Ref(Agreement, "agreement")

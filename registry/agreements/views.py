@@ -25,6 +25,7 @@ from registry.core.enums import (
 )
 from registry.core.errors import RuleViolation
 from registry.core.periods import describe_period
+from registry.core.queries import paginate
 from registry.deadlines.queries import deadlines_between
 from registry.extensions import db
 from registry.parties.models import Party
@@ -199,7 +200,7 @@ def index():
     per_page = request.args.get("per_page", 50, type=int)
     per_page = per_page if per_page in PER_PAGE_CHOICES else 50
     query = queries.search_agreements(clearance_of(current_user), filters)
-    rows, total, page, last_page = queries.paginate(
+    rows, total, page, last_page = paginate(
         query, page=request.args.get("page", 1, type=int) or 1, per_page=per_page
     )
     args = {key: value for key, value in request.args.items() if key != "page" and value}

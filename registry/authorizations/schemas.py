@@ -2,7 +2,7 @@ from marshmallow import ValidationError, validates_schema
 
 from registry.agreements.models import Agreement
 from registry.core.enums import AuthorizationDecision, AuthorizationRequirement, Classification
-from registry.core.schemas import Choice, Day, EntitySchema, Ref, Text, whole_number
+from registry.core.schemas import Choice, Day, EntitySchema, Ref, Text, WholeNumber
 from registry.oversight.models import OversightBody
 
 
@@ -16,8 +16,8 @@ class AuthorizationSchema(EntitySchema):
     decision = Choice(
         AuthorizationDecision, load_default=AuthorizationDecision.PENDING, allow_none=False
     )
-    votes_for = whole_number(maximum=100000)
-    votes_against = whole_number(maximum=100000)
+    votes_for = WholeNumber(maximum=100000)
+    votes_against = WholeNumber(maximum=100000)
     instrument = Text(max_length=2000)
     reference = Text(max_length=64)
     conditions = Text(max_length=50000)

@@ -156,10 +156,6 @@ class WholeNumber(fields.Field):
         return value
 
 
-def whole_number(*, minimum: int = 0, maximum: int = 10**9, **kwargs) -> WholeNumber:
-    return WholeNumber(minimum=minimum, maximum=maximum, **kwargs)
-
-
 class Ref(WholeNumber):
     """The id of an existing record of `model`; the error names what was missing."""
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
-from registry.agreements.queries import contains_pattern, paginate
 from registry.authorizations.models import Authorization
 from registry.core.access import clearance_of, visible
 from registry.core.enums import OversightBodyKind
 from registry.core.permissions import Permission
+from registry.core.queries import matching, paginate
 from registry.extensions import db
 from registry.obligations.models import Obligation
 from registry.oversight.models import OversightBody, SittingDay
@@ -80,15 +80,12 @@ Crud(
 @requires(Permission.READ)
 def index():
     text = request.args.get("q", "").strip()[:200]
-    query = visible(select(OversightBody), OversightBody, clearance_of(current_user))
-    if text:
-        pattern = contains_pattern(text)
-        query = query.where(
-            or_(
-                OversightBody.name.ilike(pattern, escape="\\"),
-                OversightBody.short_name.ilike(pattern, escape="\\"),
-            )
-        )
+    query = matching(
+        visible(select(OversightBody), OversightBody, clearance_of(current_user)),
+        text,
+        OversightBody.name,
+        OversightBody.short_name,
+    )
     rows, total, page, last_page = paginate(
         query.order_by(OversightBody.name),
         page=request.args.get("page", 1, type=int) or 1,

@@ -13,6 +13,7 @@ from registry.agreements.models import Agreement, TreatyAction
 from registry.core.access import clearance_of, visible
 from registry.core.enums import PartyKind
 from registry.core.permissions import Permission
+from registry.core.queries import matching, paginate
 from registry.extensions import db
 from registry.parties.models import Party
 from registry.parties.services import parties
@@ -53,11 +54,13 @@ Crud(
 @requires(Permission.READ)
 def index():
     text = request.args.get("q", "").strip()[:200]
-    query = visible(select(Party), Party, clearance_of(current_user))
-    if text:
-        pattern = queries.contains_pattern(text)
-        query = query.where(or_(Party.name.ilike(pattern, escape="\\"), Party.iso3 == text.upper()))
-    rows, total, page, last_page = queries.paginate(
+    query = matching(
+        visible(select(Party), Party, clearance_of(current_user)),
+        text,
+        Party.name,
+        exact=(Party.iso3, text.upper()),
+    )
+    rows, total, page, last_page = paginate(
         query.order_by(Party.name), page=request.args.get("page", 1, type=int) or 1, per_page=100
     )
     return render_template(
