@@ -52,6 +52,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from registry.agreements.views import blueprint as agreements
+    from registry.api.setup import init_api
     from registry.audit.views import blueprint as audit
     from registry.authorizations.views import blueprint as authorizations
     from registry.deadlines.views import blueprint as deadlines
@@ -64,6 +65,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.web.views import blueprint as web
 
     init_web(app)
+    init_api(app)
     for blueprint in (
         web,
         users,

@@ -47,6 +47,14 @@ def load_settings(environ: os._Environ | dict, instance_path: str) -> dict:
     lead_days = _day_list(environ, "REGISTRY_REMINDER_LEAD_DAYS", "90,30,7,1,0")
     overdue_every = _day_count(environ, "REGISTRY_REMINDER_OVERDUE_EVERY_DAYS", "7", minimum=1)
     escalate_after = _day_count(environ, "REGISTRY_REMINDER_ESCALATE_AFTER_DAYS", "14", minimum=0)
+    api_rate = _day_count(
+        environ,
+        "REGISTRY_API_REQUESTS_PER_MINUTE",
+        "600",
+        minimum=1,
+        maximum=100_000,
+        unit="requests a minute",
+    )
 
     return {
         "ENV_NAME": env,
@@ -65,16 +73,19 @@ def load_settings(environ: os._Environ | dict, instance_path: str) -> dict:
         "REMINDER_LEAD_DAYS": lead_days,
         "REMINDER_OVERDUE_EVERY_DAYS": overdue_every,
         "REMINDER_ESCALATE_AFTER_DAYS": escalate_after,
+        "API_REQUESTS_PER_MINUTE": api_rate,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
     }
 
 
-def _day_count(environ, name: str, default: str, *, minimum: int) -> int:
+def _day_count(
+    environ, name: str, default: str, *, minimum: int, maximum: int = 3650, unit: str = "days"
+) -> int:
     text = environ.get(name, default).strip()
-    if not text.isdigit() or not minimum <= int(text) <= 3650:
-        raise ConfigError(f"{name} must be a whole number of days from {minimum} to 3650.")
+    if not text.isdigit() or not minimum <= int(text) <= maximum:
+        raise ConfigError(f"{name} must be a whole number of {unit} from {minimum} to {maximum}.")
     return int(text)
 
 

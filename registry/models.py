@@ -1,6 +1,7 @@
 """Every model, imported in one place so that metadata and migrations see them all."""
 
 from registry.agreements.models import Agreement, TreatyAction
+from registry.api.models import ApiToken, ApiTokenUsage
 from registry.audit.models import AuditEvent
 from registry.authorizations.models import Authorization
 from registry.deadlines.models import CalendarFeed, ReminderDelivery
@@ -12,6 +13,8 @@ from registry.users.models import User
 
 __all__ = [
     "Agreement",
+    "ApiToken",
+    "ApiTokenUsage",
     "AuditEvent",
     "Authorization",
     "CalendarFeed",

@@ -6,6 +6,7 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from registry.api.errors import error_response, is_api_request, json_http_error
 from registry.core.enums import Classification
 from registry.core.permissions import Permission, can
 from registry.extensions import csrf, talisman
@@ -51,7 +52,8 @@ def init_web(app: Flask) -> None:
         referrer_policy="same-origin",
         strict_transport_security=app.config["SESSION_COOKIE_SECURE"],
     )
-    app.config.setdefault("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default None means no limit
+        app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
     app.jinja_env.globals.update(can=can, Permission=Permission, Classification=Classification)
 
     @app.errorhandler(CSRFError)
@@ -60,6 +62,8 @@ def init_web(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error):
+        if is_api_request():
+            return json_http_error(error)
         if error.code not in ERROR_TEXT:
             return error
         body, code = render_error(error.code)
@@ -73,6 +77,8 @@ def init_web(app: Flask) -> None:
         from registry.extensions import db
 
         db.session.rollback()
+        if is_api_request():
+            return error_response(500, ERROR_TEXT[500][1])
         return render_error(500)
 
 

@@ -58,11 +58,16 @@ def requires(permission: Permission):
 
 def refuse(reason: str):
     """Record the refusal in the audit trail, then answer 403."""
+    record_refusal(reason)
+    abort(403)
+
+
+def record_refusal(reason: str) -> None:
+    """Write the refusal as an audit event in a transaction of its own."""
     db.session.rollback()
     with write_transaction():
         record(current_user._get_current_object(), AuditAction.ACCESS_DENIED, reason=reason)
         db.session.commit()
-    abort(403)
 
 
 def load_visible(model, record_id: int):
