@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,17 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+BENCH_SIZE ?= small
+BENCH_DB := bench/data/$(BENCH_SIZE).sqlite3
+
+$(BENCH_DB): | $(VENV)/.installed
+	mkdir -p bench/data
+	$(BIN)/python bench/generate.py --size $(BENCH_SIZE) --database-url sqlite:///$(CURDIR)/$@
+
+## Measure pages, API, exports and the reminder job on a generated database (BENCH_SIZE=small|full)
+bench: $(BENCH_DB)
+	REGISTRY_DATABASE_URL=sqlite:///$(CURDIR)/$(BENCH_DB) $(BIN)/python bench/run.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

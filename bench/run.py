@@ -1,0 +1,522 @@
+"""Measure the registry on a generated database and print a table of the results.
+
+    python bench/run.py [--database-url URL] [--requests N] [--repeat N] [--no-datasette]
+
+The app runs under gunicorn (2 workers) on 127.0.0.1. Measured: latency (p50/p95) of key pages
+and API calls under 8 concurrent clients and the requests per second they get; the first and
+the last page of the agreements list; export throughput and peak memory beside the floor (the
+bare driver writing with Python's csv/json) and Datasette serving the same SQLite file; the
+reminder job. Each figure is the median of --repeat runs; comparisons come from the same run.
+Results go to bench/results/<timestamp>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from datetime import UTC, datetime
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+PYTHON = sys.executable
+sys.path.insert(0, str(BENCH))
+
+from generate import BENCH_EMAIL, BENCH_PASSWORD, BENCH_TOKEN  # noqa: E402
+
+DEFAULT_DATABASE = BENCH / "data" / "small.sqlite3"
+CLIENTS = 8
+WORKERS = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("REGISTRY_DATABASE_URL") or f"sqlite:///{DEFAULT_DATABASE}",
+    )
+    parser.add_argument("--requests", type=int, default=40, help="per page and client")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-datasette", action="store_true")
+    args = parser.parse_args(argv)
+    env = {
+        **os.environ,
+        "REGISTRY_DATABASE_URL": args.database_url,
+        "REGISTRY_ENV": "production",
+        "REGISTRY_SECRET_KEY": secrets.token_hex(32),
+        "REGISTRY_API_REQUESTS_PER_MINUTE": "100000",
+        "REGISTRY_INSTANCE_PATH": tempfile.mkdtemp(prefix="registry-bench-"),
+    }
+    sqlite_path = _sqlite_path(args.database_url)
+    results: dict = {
+        "taken_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "database": "sqlite" if sqlite_path else "postgresql",
+        "counts": table_counts(env),
+    }
+    with Server(env) as server:
+        cookie = server.sign_in()
+        pages = pages_to_measure(server, cookie)
+        results["latency"] = measure_latency(server, cookie, pages, args.requests, args.repeat)
+        results["pagination"] = {
+            name: results["latency"][name] for name in ("agreements list", "agreements last page")
+        }
+    results["exports"] = measure_exports(env, sqlite_path, args.repeat, not args.no_datasette)
+    results["reminders"] = measure_reminders(env, args.repeat)
+    report(results)
+    out = BENCH / "results" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwritten to {out.relative_to(ROOT)}")
+    return 0
+
+
+# --- the server --------------------------------------------------------------------------------
+
+
+class Server:
+    """gunicorn serving the app on a free loopback port."""
+
+    def __init__(self, env: dict):
+        self.env = env
+        self.port = free_port()
+        self.host = "127.0.0.1"
+
+    def __enter__(self) -> Server:
+        subprocess.run(
+            [PYTHON, "-m", "flask", "--app", "wsgi:app", "db", "upgrade"],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            [
+                str(Path(PYTHON).with_name("gunicorn")),
+                "--workers",
+                str(WORKERS),
+                "--bind",
+                f"{self.host}:{self.port}",
+                "--no-control-socket",
+                "--log-level",
+                "warning",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=self.env,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                status, _, _ = self.request("GET", "/healthz")
+                if status == 200:
+                    return self
+            except OSError:
+                time.sleep(0.2)
+        raise SystemExit("gunicorn did not start")
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+    def request(self, method, path, headers=None, body=None, connection=None):
+        own = connection is None
+        connection = connection or http.client.HTTPConnection(self.host, self.port, timeout=60)
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        data = response.read()
+        if own:
+            connection.close()
+        return response.status, response.headers, data
+
+    def sign_in(self) -> str:
+        status, headers, page = self.request("GET", "/login")
+        cookie = session_cookie(headers)
+        token = re.search(rb'name="csrf_token" value="([^"]+)"', page).group(1).decode()
+        form = urllib.parse.urlencode(
+            {"csrf_token": token, "email": BENCH_EMAIL, "password": BENCH_PASSWORD}
+        )
+        status, headers, _ = self.request(
+            "POST",
+            "/login",
+            {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+            form,
+        )
+        if status != 302:
+            raise SystemExit(f"sign-in failed ({status}): was the database made by generate.py?")
+        return session_cookie(headers)
+
+
+def session_cookie(headers) -> str:
+    cookies = [value.split(";")[0] for value in headers.get_all("Set-Cookie") or ()]
+    return next(cookie for cookie in cookies if cookie.startswith("session="))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# --- latency and throughput ---------------------------------------------------------------------
+
+
+def pages_to_measure(server: Server, cookie: str) -> dict[str, tuple[str, dict]]:
+    session = {"Cookie": cookie}
+    token = {"Authorization": f"Bearer {BENCH_TOKEN}"}
+    _, _, first = server.request("GET", "/agreements", session)
+    last = max((int(n) for n in re.findall(rb"[?&]page=(\d+)", first)), default=1)
+    return {
+        "agreements list": ("/agreements", session),
+        "agreements filtered": ("/agreements?status=in_force&region=europe", session),
+        "agreements search": ("/agreements?q=Cyber+Protocol", session),
+        "agreements last page": (f"/agreements?page={last}", session),
+        "agreement, 190 parties": ("/agreements/1", session),
+        "party page": ("/parties/1", session),
+        "dashboard": ("/dashboard", session),
+        "deadlines": ("/deadlines", session),
+        "API agreements list": ("/api/v1/agreements", token),
+        "API agreement": ("/api/v1/agreements/1", token),
+        "API parties search": ("/api/v1/parties?q=State+01", token),
+    }
+
+
+def measure_latency(server, cookie, pages, requests_each: int, repeat: int) -> dict:
+    """Each of CLIENTS threads requests every page in turn; latencies are kept per page."""
+    runs: list[dict] = []
+    for _ in range(repeat):
+        timings: dict[str, list[float]] = {name: [] for name in pages}
+        errors: list[str] = []
+        lock = threading.Lock()
+
+        def client(offset: int, timings=timings, errors=errors, lock=lock):
+            connection = http.client.HTTPConnection(server.host, server.port, timeout=120)
+            names = list(pages)
+            for round_ in range(requests_each):
+                for index in range(len(names)):
+                    name = names[(index + offset + round_) % len(names)]
+                    path, headers = pages[name]
+                    started = time.perf_counter()
+                    status, _, _ = server.request("GET", path, headers, connection=connection)
+                    took = time.perf_counter() - started
+                    with lock:
+                        timings[name].append(took)
+                        if status != 200:
+                            errors.append(f"{name}: {status}")
+            connection.close()
+
+        started = time.perf_counter()
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+        if errors:
+            raise SystemExit(f"requests failed: {sorted(set(errors))[:5]}")
+        total = sum(len(values) for values in timings.values())
+        runs.append(
+            {
+                name: {
+                    "p50_ms": percentile(values, 50) * 1000,
+                    "p95_ms": percentile(values, 95) * 1000,
+                }
+                for name, values in timings.items()
+            }
+            | {"_throughput_rps": total / elapsed}
+        )
+    merged = {
+        name: {
+            key: statistics.median(run[name][key] for run in runs) for key in ("p50_ms", "p95_ms")
+        }
+        for name in pages
+    }
+    merged["all pages, requests/s"] = statistics.median(run["_throughput_rps"] for run in runs)
+    return merged
+
+
+def percentile(values: list[float], pct: int) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+# --- exports ------------------------------------------------------------------------------------
+
+REGISTRY_EXPORT = """
+import resource, sys, time
+from registry.cli import cli
+started = time.perf_counter()
+try:
+    cli.main(["export", sys.argv[1], "--format", sys.argv[2], "--clearance", "secret",
+              "--output", sys.argv[3]], standalone_mode=False)
+finally:
+    print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+FLOOR_SQLITE = """
+import csv, json, resource, sqlite3, sys, time
+started = time.perf_counter()
+connection = sqlite3.connect(sys.argv[4])
+cursor = connection.execute(f"SELECT * FROM {sys.argv[1]} ORDER BY id")
+names = [column[0] for column in cursor.description]
+with open(sys.argv[3], "w", newline="", encoding="utf-8") as out:
+    if sys.argv[2] == "csv":
+        writer = csv.writer(out)
+        writer.writerow(names)
+        while rows := cursor.fetchmany(2000):
+            writer.writerows(rows)
+    else:
+        while rows := cursor.fetchmany(2000):
+            out.writelines(json.dumps(dict(zip(names, row)), default=str) + "\\n" for row in rows)
+print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+FLOOR_POSTGRES = """
+import csv, json, resource, sys, time
+import psycopg
+started = time.perf_counter()
+with psycopg.connect(sys.argv[4]) as connection, connection.cursor(name="floor") as cursor:
+    cursor.itersize = 2000
+    cursor.execute(f"SELECT * FROM {sys.argv[1]} ORDER BY id")
+    rows = iter(cursor)
+    first = next(rows, None)
+    names = [column.name for column in cursor.description]
+    with open(sys.argv[3], "w", newline="", encoding="utf-8") as out:
+        if sys.argv[2] == "csv":
+            writer = csv.writer(out)
+            writer.writerow(names)
+            if first is not None:
+                writer.writerow(first)
+            writer.writerows(rows)
+        else:
+            for row in ([first] if first else []):
+                out.write(json.dumps(dict(zip(names, row)), default=str) + "\\n")
+            for row in rows:
+                out.write(json.dumps(dict(zip(names, row)), default=str) + "\\n")
+print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def timed_child(code: str, args: list[str], env: dict) -> tuple[float, float]:
+    """Run `code` in a fresh interpreter; return its seconds and peak memory in MB."""
+    result = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [PYTHON, "-c", code, *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+    seconds, peak_kb = result.stdout.split()[-2:]
+    return float(seconds), int(peak_kb) / 1024
+
+
+def measure_exports(env: dict, sqlite_path: str | None, repeat: int, datasette: bool) -> dict:
+    floor_code = FLOOR_SQLITE if sqlite_path else FLOOR_POSTGRES
+    floor_target = sqlite_path or env["REGISTRY_DATABASE_URL"].replace("+psycopg", "")
+    datasette_server = Datasette(sqlite_path) if datasette and sqlite_path else None
+    results = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        out = str(Path(scratch) / "export")
+        if datasette_server:
+            datasette_server.start()
+        try:
+            for table in ("treaty_actions", "audit_events"):
+                rows = env_count(env, table)
+                for fmt in ("csv", "jsonl"):
+                    runs = {"registry": [], "floor": [], "datasette": []}
+                    memory = []
+                    for _ in range(repeat):
+                        # Interleaved, so that drift in the machine's speed hits all alike.
+                        seconds, peak = timed_child(REGISTRY_EXPORT, [table, fmt, out], env)
+                        runs["registry"].append(rows / seconds)
+                        memory.append(peak)
+                        seconds, _ = timed_child(floor_code, [table, fmt, out, floor_target], env)
+                        runs["floor"].append(rows / seconds)
+                        if datasette_server and fmt == "csv":
+                            runs["datasette"].append(datasette_server.rows_per_second(table))
+                    entry = {
+                        "rows": rows,
+                        "registry_rows_per_s": statistics.median(runs["registry"]),
+                        "floor_rows_per_s": statistics.median(runs["floor"]),
+                        "registry_peak_mb": max(memory),
+                    }
+                    entry["ratio_to_floor"] = (
+                        entry["registry_rows_per_s"] / entry["floor_rows_per_s"]
+                    )
+                    if runs["datasette"]:
+                        entry["datasette_rows_per_s"] = statistics.median(runs["datasette"])
+                        entry["ratio_to_datasette"] = (
+                            entry["registry_rows_per_s"] / entry["datasette_rows_per_s"]
+                        )
+                    results[f"{table} {fmt}"] = entry
+        finally:
+            if datasette_server:
+                datasette_server.stop()
+    return results
+
+
+class Datasette:
+    """Datasette, from its own virtual environment, serving the same SQLite file."""
+
+    VENV = BENCH / ".venv-datasette"
+
+    def __init__(self, path: str):
+        self.path = path
+        self.name = Path(path).stem
+        self.port = free_port()
+
+    def start(self) -> None:
+        binary = self.VENV / "bin" / "datasette"
+        if not binary.exists():
+            subprocess.run([sys.executable, "-m", "venv", str(self.VENV)], check=True)
+            subprocess.run(
+                [str(self.VENV / "bin" / "pip"), "install", "--quiet", "datasette>=0.65,<1"],
+                check=True,
+            )
+        self.process = subprocess.Popen(  # noqa: S603 - a fixed local binary
+            [str(binary), "serve", self.path, "--port", str(self.port), "--host", "127.0.0.1"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                http.client.HTTPConnection("127.0.0.1", self.port, timeout=2).request("GET", "/")
+                return
+            except OSError:
+                time.sleep(0.3)
+        raise SystemExit("datasette did not start")
+
+    def rows_per_second(self, table: str) -> float:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
+        started = time.perf_counter()
+        connection.request("GET", f"/{self.name}/{table}.csv?_stream=on&_size=max")
+        response = connection.getresponse()
+        lines = 0
+        while chunk := response.read(1 << 16):
+            lines += chunk.count(b"\n")
+        seconds = time.perf_counter() - started
+        return (lines - 1) / seconds
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+# --- the reminder job and counts ----------------------------------------------------------------
+
+
+def measure_reminders(env: dict, repeat: int) -> dict:
+    code = """
+import resource, sys, time
+from registry.cli import cli
+started = time.perf_counter()
+cli.main(["remind", "--dry-run"], standalone_mode=False)
+print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+    runs = [timed_child(code, [], env) for _ in range(repeat)]
+    return {
+        "seconds": statistics.median(seconds for seconds, _ in runs),
+        "peak_mb": max(peak for _, peak in runs),
+    }
+
+
+def table_counts(env: dict) -> dict:
+    return {
+        table: env_count(env, table)
+        for table in ("agreements", "treaty_actions", "obligations", "reviews", "audit_events")
+    }
+
+
+def env_count(env: dict, table: str) -> int:
+    code = f"""
+from sqlalchemy import text
+from registry import create_app
+from registry.extensions import db
+with create_app().app_context():
+    print(db.session.scalar(text("SELECT count(*) FROM {table}")))
+"""
+    result = subprocess.run(  # noqa: S603
+        [PYTHON, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+    return int(result.stdout.split()[-1])
+
+
+def _sqlite_path(url: str) -> str | None:
+    return url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else None
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    info = Path("/proc/cpuinfo")
+    if info.exists():
+        found = re.search(r"model name\s*:\s*(.+)", info.read_text())
+        cpu = found.group(1).strip() if found else cpu
+    memory = (
+        Path("/proc/meminfo").read_text().split("\n")[0] if Path("/proc/meminfo").exists() else ""
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": memory.split(":")[-1].strip(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "sqlite": __import__("sqlite3").sqlite_version,
+    }
+
+
+# --- report -------------------------------------------------------------------------------------
+
+
+def report(results: dict) -> None:
+    print(f"\n{results['machine']['cpu']} × {results['machine']['cores']}, {results['database']}")
+    print("rows: " + ", ".join(f"{table} {count:,}" for table, count in results["counts"].items()))
+    print(
+        f"\nLatency under {CLIENTS} concurrent clients, {WORKERS} gunicorn workers "
+        "(target p95 ≤ 50 ms)"
+    )
+    print(f"{'page':<28}{'p50 ms':>10}{'p95 ms':>10}")
+    for name, value in results["latency"].items():
+        if isinstance(value, dict):
+            print(f"{name:<28}{value['p50_ms']:>10.1f}{value['p95_ms']:>10.1f}")
+    print(f"{'all pages, requests/s':<28}{results['latency']['all pages, requests/s']:>10.1f}")
+    first = results["pagination"]["agreements list"]["p95_ms"]
+    last = results["pagination"]["agreements last page"]["p95_ms"]
+    print(f"last page / first page (p95): {last / first:.2f} (target ≤ 1.5)")
+    print(
+        "\nExports (targets: CSV ≥ 0.5× floor and ≥ 3× Datasette; "
+        "JSON Lines ≥ 0.5× floor; ≤ 100 MB)"
+    )
+    print(
+        f"{'export':<24}{'rows/s':>12}{'floor':>12}{'×floor':>8}{'datasette':>12}{'×ds':>7}{'MB':>7}"
+    )
+    for name, entry in results["exports"].items():
+        datasette = entry.get("datasette_rows_per_s")
+        print(
+            f"{name:<24}{entry['registry_rows_per_s']:>12,.0f}{entry['floor_rows_per_s']:>12,.0f}"
+            f"{entry['ratio_to_floor']:>8.2f}"
+            + (
+                f"{datasette:>12,.0f}{entry['ratio_to_datasette']:>7.1f}"
+                if datasette
+                else f"{'':>19}"
+            )
+            + f"{entry['registry_peak_mb']:>7.0f}"
+        )
+    reminders = results["reminders"]
+    print(
+        f"\nReminder job (dry run): {reminders['seconds']:.1f} s, "
+        f"{reminders['peak_mb']:.0f} MB (target < 10 s)"
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
