@@ -99,6 +99,7 @@ class ReviewService(EntityService):
 
     def start(self, actor: User, review: Review, *, expected_version: int | None = None):
         """Begin work on a scheduled review, or resume a returned one."""
+        self._check_version(review, expected_version)
         self._require(actor, Permission.EDIT, "Only an editor or a reviewer can work on a review.")
         if review.status not in (ReviewStatus.SCHEDULED, ReviewStatus.RETURNED):
             raise RuleViolation(
@@ -117,6 +118,7 @@ class ReviewService(EntityService):
 
     def submit(self, actor: User, review: Review, *, expected_version: int | None = None):
         """Hand a review in progress to a reviewer for sign-off."""
+        self._check_version(review, expected_version)
         self._require(actor, Permission.EDIT, "Only an editor or a reviewer can submit a review.")
         if review.status != ReviewStatus.IN_PROGRESS:
             raise RuleViolation(
@@ -143,6 +145,7 @@ class ReviewService(EntityService):
         self, actor: User, review: Review, *, reason: str, expected_version: int | None = None
     ):
         """Send a submitted review back to its recorder, saying why."""
+        self._check_version(review, expected_version)
         self._require_signer(actor, review, "return")
         reason = clean_reason(reason, self.noun)
         if not reason:
@@ -165,6 +168,7 @@ class ReviewService(EntityService):
         expected_version: int | None = None,
     ) -> Review:
         """Sign off a submitted review; schedule the next and open any exit step it calls for."""
+        self._check_version(review, expected_version)
         self._require_signer(actor, review, "approve")
         self._move(
             actor,
@@ -197,12 +201,14 @@ class ReviewService(EntityService):
                 f"(this one is {review.status.label.lower()})."
             )
 
-    def _move(self, actor, review, status, extra, reason, expected_version):
+    def _check_version(self, review: Review, expected_version: int | None) -> None:
         if expected_version is not None and expected_version != review.version:
             raise Conflict(
                 f"This review was changed by someone else (version {review.version}, "
                 f"you saw version {expected_version}). Reload it and try again."
             )
+
+    def _move(self, actor, review, status, extra, reason, expected_version):
         values = {"status": status, **extra}
         if review.recorded_by_id is None and status != ReviewStatus.APPROVED:
             values["recorded_by_id"] = actor.id
@@ -242,10 +248,14 @@ class ReviewService(EntityService):
         due = rules.next_review_on(agreement, last_review_due_on=last_due, today=today)
         if due is None:
             return None
-        return self.create(
+        # Scheduled by the cadence, not recorded by anyone: whoever fills it in records it.
+        values = self._load(
+            {"agreement_id": agreement.id, "is_periodic": True, "due_on": due.isoformat()}
+        )
+        return self._insert(
             actor,
-            {"agreement_id": agreement.id, "is_periodic": True, "due_on": due.isoformat()},
-            reason="Next periodic review scheduled from the agreement's review cadence",
+            inherit_classification(values, agreement, self.noun),
+            "Next periodic review scheduled from the agreement's review cadence",
         )
 
 
