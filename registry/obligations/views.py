@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from flask import Blueprint, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from registry.agreements.models import Agreement
 from registry.audit.queries import Children, history_of
@@ -131,7 +132,9 @@ def show(obligation_id: int):
         Measurement.obligation_id == obligation.id
     )
     rows = db.session.scalars(
-        query.order_by(Measurement.period_start.desc(), Measurement.party_id)
+        query.options(selectinload(Measurement.party)).order_by(
+            Measurement.period_start.desc(), Measurement.party_id
+        )
     ).all()
     today = date.today()
     past, upcoming = occurrences_around(obligation, today)

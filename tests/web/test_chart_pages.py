@@ -152,3 +152,39 @@ def test_the_obligation_page_lists_upcoming_and_past_occurrences(
     assert all(date.fromisoformat(day) >= today for day in upcoming)
     assert all(date.fromisoformat(day) < today for day in past)
     assert len(upcoming) == 8
+
+
+def test_the_chart_pages_read_measurements_in_a_fixed_number_of_queries(
+    app, sign_in, burden_sharing, make_party, count_queries
+):
+    viewer = sign_in("viewer", "public")
+    urls = [
+        f"/obligations/{burden_sharing['obligation'].id}",
+        f"/agreements/{burden_sharing['agreement'].id}",
+    ]
+
+    def statements_per_page() -> list[int]:
+        counts = []
+        for url in urls:
+            with count_queries() as statements:
+                assert viewer.get(url).status_code == 200
+            counts.append(len(statements))
+        return counts
+
+    before = statements_per_page()
+    for number in range(10):
+        measurements.create(
+            ACTOR,
+            {
+                "obligation_id": burden_sharing["obligation"].id,
+                "party_id": make_party(name=f"Ally {number}").id,
+                "period_start": "2024-01-01",
+                "period_end": "2024-12-31",
+                "value": f"1.{number}",
+                "unit": "% of GDP",
+                "source": "Figures for the test",
+            },
+        )
+    db.session.commit()
+
+    assert statements_per_page() == before
