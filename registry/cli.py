@@ -338,6 +338,43 @@ def create_user_command(email: str, name: str, role: str, clearance: str):
     click.echo(f"Created {user.role.value} {user.email} (clearance {user.clearance.value}).")
 
 
+# --- reviews -----------------------------------------------------------------------------------
+
+reviews_group = AppGroup("reviews", help="Keep the periodic reviews scheduled.")
+
+
+@reviews_group.command("schedule")
+@click.option("--today", help="Date from which to schedule (YYYY-MM-DD); default today.")
+@cli_command
+def schedule_reviews_command(today: str | None):
+    """Give every agreement with a periodic review clause its next review, if it has none."""
+    from registry.agreements.models import Agreement
+    from registry.core.enums import ReviewCadence
+    from registry.reviews.services import reviews
+
+    day = parse_day(today, "--today")
+    actor = cli_actor()
+    periodic = db.session.scalars(
+        select(Agreement)
+        .where(
+            Agreement.archived_at.is_(None),
+            Agreement.review_cadence == ReviewCadence.PERIODIC,
+        )
+        .order_by(Agreement.id)
+    ).all()
+    scheduled = 0
+    for agreement in periodic:
+        if reviews.open_periodic_review(agreement) is None:
+            review = reviews.schedule_next(actor, agreement, today=day)
+            if review is not None:
+                scheduled += 1
+                click.echo(f"{agreement.reference}: next review due {review.due_on}")
+    click.echo(
+        f"{scheduled} review(s) scheduled; {len(periodic) - scheduled} periodic agreement(s) "
+        "already had one or have no date yet."
+    )
+
+
 # --- audit -------------------------------------------------------------------------------------
 
 audit_group = AppGroup("audit", help="Check the tamper-evident audit trail.")
@@ -377,6 +414,7 @@ def register(app) -> None:
     app.cli.add_command(export_command)
     app.cli.add_command(users_group)
     app.cli.add_command(audit_group)
+    app.cli.add_command(reviews_group)
 
 
 class RegistryGroup(FlaskGroup):

@@ -8,7 +8,7 @@ from registry.deadlines.models import CalendarFeed, ReminderDelivery
 from registry.obligations.models import Measurement, Obligation
 from registry.oversight.models import OversightBody, SittingDay
 from registry.parties.models import Party
-from registry.reviews.models import Review
+from registry.reviews.models import ExitStep, Review
 from registry.users.models import User
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "AuditEvent",
     "Authorization",
     "CalendarFeed",
+    "ExitStep",
     "Measurement",
     "Obligation",
     "OversightBody",

@@ -185,3 +185,40 @@ def children_of(agreement: Agreement, clearance: Classification) -> dict[str, li
         ),
         "reviews": rows(Review, Review.due_on.desc(), Review.id),
     }
+
+
+@dataclass
+class TreatiesInForce:
+    """The agreements in force on a date, grouped by party bound, by subject and by region."""
+
+    on: date
+    agreements: list[Agreement]
+    by_party: list[tuple[Party, list[Agreement]]]
+
+    def grouped(self, key) -> list[tuple[object, list[Agreement]]]:
+        groups: dict[object, list[Agreement]] = defaultdict(list)
+        for agreement in self.agreements:
+            groups[key(agreement)].append(agreement)
+        return sorted(groups.items(), key=lambda item: item[0].label)
+
+
+def treaties_in_force(clearance: Classification, on: date) -> TreatiesInForce:
+    """Agreements within `clearance` in force on `on`, with the parties each bound then."""
+    candidates = db.session.scalars(
+        visible_agreements(clearance)
+        .where(
+            Agreement.entered_into_force_on.is_not(None),
+            Agreement.entered_into_force_on <= on,
+        )
+        .order_by(Agreement.reference)
+    ).all()
+    in_force = [agreement for agreement in candidates if rules.is_in_force_on(agreement, on)]
+    grouped = participation([agreement.id for agreement in in_force])
+    bound: dict[int, list[Agreement]] = defaultdict(list)
+    for agreement in in_force:
+        for party_id, standing in grouped[agreement.id].standings(on).items():
+            if standing in rules.BOUND:
+                bound[party_id].append(agreement)
+    parties = db.session.scalars(select(Party).where(Party.id.in_(list(bound)))).all()
+    by_party = sorted(((party, bound[party.id]) for party in parties), key=lambda p: p[0].name)
+    return TreatiesInForce(on=on, agreements=in_force, by_party=by_party)

@@ -228,6 +228,13 @@ class ReviewOutcome(LabelledEnum):
     WITHDRAW = "withdraw"
 
 
+class ExitStepKind(LabelledEnum):
+    """What a review's outcome opened: considering withdrawal or suspension."""
+
+    WITHDRAWAL = "withdrawal"
+    SUSPENSION = "suspension"
+
+
 class AuditAction(LabelledEnum):
     CREATE = "create"
     UPDATE = "update"
@@ -253,3 +260,4 @@ class DeadlineKind(LabelledEnum):
     EXTENSION_DECISION = "extension_decision", "Decide on extension"
     EARLIEST_NOTICE = "earliest_notice", "Notice of withdrawal possible from"
     WITHDRAWAL_EFFECTIVE = "withdrawal_effective", "Withdrawal takes effect"
+    EXIT_DECISION = "exit_decision", "Decide on withdrawal or suspension"

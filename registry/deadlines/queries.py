@@ -24,13 +24,14 @@ from registry.core.enums import (
     AuthorizationDecision,
     Classification,
     DeadlineKind,
+    ExitStepKind,
     ObligationStatus,
     TreatyActionKind,
 )
 from registry.core.periods import add_period, parse_period
 from registry.extensions import db
 from registry.obligations.models import Obligation
-from registry.reviews.models import Review
+from registry.reviews.models import ExitStep, Review
 from registry.reviews.services import OPEN_STATUSES
 
 # Dates someone must act by: these can be overdue. The others (expiry, earliest notice,
@@ -41,6 +42,7 @@ ACTIONABLE = frozenset(
         DeadlineKind.OBLIGATION_DUE,
         DeadlineKind.AUTHORIZATION_DUE,
         DeadlineKind.EXTENSION_DECISION,
+        DeadlineKind.EXIT_DECISION,
     }
 )
 LIVE_OBLIGATION_STATUSES = (ObligationStatus.ACTIVE, ObligationStatus.PARTIALLY_MET)
@@ -225,6 +227,32 @@ def _all_kinds(clearance, start, end, agreement_id, today) -> Iterator[Deadline]
                 f"Notice of withdrawal from {name} possible",
                 agreement,
                 agreement,
+            )
+
+    for step in db.session.scalars(
+        _scoped(ExitStep, clearance, agreement_id).where(ExitStep.closed_on.is_(None))
+    ):
+        name = step.agreement.short_title or step.agreement.title
+        verb = "withdraw from" if step.kind == ExitStepKind.WITHDRAWAL else "suspend"
+        decide_on = step.notice_possible_from or step.opened_on
+        if start <= decide_on <= end:
+            yield deadline(
+                DeadlineKind.EXIT_DECISION,
+                decide_on,
+                f"Decide whether to {verb} {name} (review outcome)",
+                step.agreement,
+                step,
+                level=step.classification,
+            )
+        effective = step.effective_if_notice_on_opening
+        if effective and start <= effective <= end:
+            yield deadline(
+                DeadlineKind.WITHDRAWAL_EFFECTIVE,
+                effective,
+                f"{name}: effect of notice given on {decide_on.isoformat()}",
+                step.agreement,
+                step,
+                level=step.classification,
             )
 
     notices = db.session.scalars(

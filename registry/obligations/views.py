@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from flask import Blueprint, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from registry.agreements.models import Agreement
+from registry.audit.queries import Children, history_of
 from registry.core.access import clearance_of, visible
 from registry.core.enums import Classification, ObligationKind, ObligationStatus
 from registry.core.permissions import Permission
+from registry.deadlines.queries import occurrences
 from registry.extensions import db
+from registry.obligations.charts import charts_for, number
 from registry.obligations.models import Measurement, Obligation
 from registry.obligations.services import measurements, obligations
 from registry.oversight.models import OversightBody
@@ -21,6 +27,8 @@ from registry.web.crud import Crud, Parent
 from registry.web.forms import Field, enum_choices, record_choices
 
 blueprint = Blueprint("obligations", __name__)
+blueprint.add_app_template_global(number, "number")
+OCCURRENCES_SHOWN = 8
 
 
 def obligation_fields() -> list[Field]:
@@ -124,11 +132,36 @@ def show(obligation_id: int):
         Measurement.obligation_id == obligation.id
     )
     rows = db.session.scalars(
-        query.order_by(Measurement.period_start.desc(), Measurement.party_id)
+        query.options(selectinload(Measurement.party)).order_by(
+            Measurement.period_start.desc(), Measurement.party_id
+        )
     ).all()
+    today = date.today()
+    past, upcoming = occurrences_around(obligation, today)
+    clearance = clearance_of(current_user)
     return render_template(
         "obligations/show.html",
         obligation=obligation,
         measurements=rows,
+        charts=charts_for([obligation], rows, series_of=lambda m: m.party.name),
+        today=today,
+        past_occurrences=past,
+        upcoming_occurrences=upcoming,
+        history=history_of(obligation, clearance, [Children(Measurement, "obligation_id")]),
         page_title=obligation.title,
     )
+
+
+def occurrences_around(obligation, today: date) -> tuple[list[date], list[date]]:
+    """The latest due dates before today (newest first) and the next ones from today."""
+    if obligation.due_on is None:
+        return [], []
+    horizon = timedelta(days=20 * 366)
+    past = list(occurrences(obligation.due_on, obligation.recurrence, today - horizon, today))
+    past = [day for day in past if day < today][-OCCURRENCES_SHOWN:][::-1]
+    upcoming = []
+    for day in occurrences(obligation.due_on, obligation.recurrence, today, today + horizon):
+        upcoming.append(day)
+        if len(upcoming) == OCCURRENCES_SHOWN:
+            break
+    return past, upcoming

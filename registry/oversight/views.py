@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from registry.audit.queries import Children, history_of
 from registry.authorizations.models import Authorization
 from registry.core.access import clearance_of, visible
 from registry.core.enums import OversightBodyKind
@@ -129,5 +130,6 @@ def show(body_id: int):
         obligations=obligations,
         steps=steps,
         days=days,
+        history=history_of(body, clearance, [Children(SittingDay, "body_id")]),
         page_title=body.name,
     )

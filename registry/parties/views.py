@@ -10,11 +10,14 @@ from sqlalchemy import or_, select
 
 from registry.agreements import queries
 from registry.agreements.models import Agreement, TreatyAction
+from registry.audit.queries import history_of
 from registry.core.access import clearance_of, visible
 from registry.core.enums import PartyKind
 from registry.core.permissions import Permission
 from registry.core.queries import matching, paginate
 from registry.extensions import db
+from registry.obligations.charts import charts_for
+from registry.obligations.models import Measurement, Obligation
 from registry.parties.models import Party
 from registry.parties.services import parties
 from registry.web.access import load_visible, requires
@@ -89,6 +92,23 @@ def show(party_id: int):
     ).all()
     participation = queries.participation([agreement.id for agreement in agreements])
     rows = [(a, participation[a.id].standing(party.id, today)) for a in agreements]
+    clearance = clearance_of(current_user)
+    measured = db.session.scalars(
+        visible(select(Measurement), Measurement, clearance)
+        .where(Measurement.party_id == party.id)
+        .order_by(Measurement.period_start)
+    ).all()
+    obligations = db.session.scalars(
+        select(Obligation)
+        .where(Obligation.id.in_({m.obligation_id for m in measured}))
+        .order_by(Obligation.id)
+    ).all()
     return render_template(
-        "parties/show.html", party=party, rows=rows, today=today, page_title=party.name
+        "parties/show.html",
+        party=party,
+        rows=rows,
+        today=today,
+        charts=charts_for(obligations, measured, series_of=lambda m: party.name),
+        history=history_of(party, clearance),
+        page_title=party.name,
     )

@@ -7,7 +7,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.agreements.models import Agreement
 from registry.core.db import Archivable, Base, Timestamped, Versioned, enum_type
-from registry.core.enums import Classification, ComplianceFinding, ReviewOutcome, ReviewStatus
+from registry.core.enums import (
+    Classification,
+    ComplianceFinding,
+    ExitStepKind,
+    ReviewOutcome,
+    ReviewStatus,
+)
 from registry.obligations.models import Obligation
 from registry.oversight.models import OversightBody
 
@@ -58,10 +64,18 @@ class Review(Timestamped, Versioned, Archivable, Base):
     approved_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="RESTRICT"), index=True
     )
+    # An approved review never changes: a correction is a new review pointing at it.
+    corrects_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reviews.id", ondelete="RESTRICT"), index=True
+    )
+    return_reason: Mapped[str | None] = mapped_column(Text)
 
     agreement: Mapped[Agreement] = relationship()
     obligation: Mapped[Obligation | None] = relationship()
     body: Mapped[OversightBody | None] = relationship()
+    corrects: Mapped[Review | None] = relationship(remote_side=[id])
+    recorded_by = relationship("User", foreign_keys=[recorded_by_id])
+    approved_by = relationship("User", foreign_keys=[approved_by_id])
 
     @property
     def label(self) -> str:
@@ -69,3 +83,47 @@ class Review(Timestamped, Versioned, Archivable, Base):
 
     def __repr__(self) -> str:
         return f"<Review {self.id} {self.status} {self.due_on}>"
+
+
+class ExitStep(Timestamped, Versioned, Base):
+    """Withdrawal or suspension opened by an approved review, with the dates its terms give."""
+
+    __tablename__ = "exit_steps"
+    __table_args__ = (
+        CheckConstraint("closed_on IS NULL OR close_reason IS NOT NULL", name="closed_with_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(
+        ForeignKey("agreements.id", ondelete="RESTRICT"), index=True
+    )
+    review_id: Mapped[int] = mapped_column(
+        ForeignKey("reviews.id", ondelete="RESTRICT"), unique=True
+    )
+    kind: Mapped[ExitStepKind] = mapped_column(enum_type(ExitStepKind, "kind"))
+    opened_on: Mapped[date]
+    earliest_notice_on: Mapped[date | None]
+    effective_if_notice_on_earliest: Mapped[date | None]
+    effective_if_notice_on_opening: Mapped[date | None]
+    closed_on: Mapped[date | None] = mapped_column(index=True)
+    close_reason: Mapped[str | None] = mapped_column(Text)
+    classification: Mapped[Classification] = mapped_column(
+        enum_type(Classification, "classification"), index=True, default=Classification.PUBLIC
+    )
+
+    agreement: Mapped[Agreement] = relationship()
+    review: Mapped[Review] = relationship()
+
+    @property
+    def notice_possible_from(self) -> date | None:
+        """The first day notice could be given once the step was opened."""
+        if self.earliest_notice_on is None:
+            return None
+        return max(self.earliest_notice_on, self.opened_on)
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind.label} of {self.agreement.reference} considered"
+
+    def __repr__(self) -> str:
+        return f"<ExitStep {self.id} {self.kind} {self.agreement_id}>"

@@ -5,6 +5,7 @@ from registry.core.enums import Classification, ComplianceFinding, ReviewOutcome
 from registry.core.schemas import Choice, Day, EntitySchema, Ref, Text
 from registry.obligations.models import Obligation
 from registry.oversight.models import OversightBody
+from registry.reviews.models import Review
 
 
 class ReviewSchema(EntitySchema):
@@ -20,6 +21,7 @@ class ReviewSchema(EntitySchema):
     findings = Text(max_length=100000)
     recommendations = Text(max_length=100000)
     classification = Choice(Classification)
+    corrects_id = Ref(Review, "review")
 
     @validates_schema(skip_on_field_errors=False)
     def _status(self, data, **kwargs):

@@ -1,19 +1,35 @@
+"""Reviews: recording, the sign-off workflow, periodic scheduling and the exit steps it opens.
+
+A review moves scheduled → in progress → submitted → approved, or from submitted back to
+returned (with a reason) and on to in progress again. Only a reviewer who did not record a
+review may approve or return it; an approved review never changes.
+"""
+
 from __future__ import annotations
 
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from registry.agreements import rules
 from registry.agreements.models import Agreement
 from registry.audit.services import Actor, record
 from registry.core.access import inherit_classification
-from registry.core.enums import AuditAction, ReviewStatus, Role
-from registry.core.errors import RuleViolation, ValidationFailed
-from registry.core.services import EntityService
+from registry.core.enums import (
+    AuditAction,
+    ExitStepKind,
+    ReviewOutcome,
+    ReviewStatus,
+    Role,
+)
+from registry.core.errors import Conflict, RuleViolation, ValidationFailed
+from registry.core.permissions import Permission, can
+from registry.core.services import EntityService, clean_reason
 from registry.extensions import db
 from registry.obligations.models import Obligation
-from registry.reviews.models import Review
+from registry.reviews.models import ExitStep, Review
 from registry.reviews.schemas import ReviewSchema
 from registry.users.models import User
 
@@ -23,18 +39,33 @@ OPEN_STATUSES = (
     ReviewStatus.SUBMITTED,
     ReviewStatus.RETURNED,
 )
+EXIT_OUTCOMES = {
+    ReviewOutcome.WITHDRAW: ExitStepKind.WITHDRAWAL,
+    ReviewOutcome.SUSPEND: ExitStepKind.SUSPENSION,
+}
+# What submission needs: a finding and an outcome, for the reviewer to sign off.
+REQUIRED_TO_SUBMIT = {
+    "compliance": "Give the compliance finding before submitting.",
+    "outcome": "Give the outcome before submitting.",
+    "findings": "Write the findings before submitting.",
+}
 
 
 class ReviewService(EntityService):
     model = Review
     schema = ReviewSchema
     noun = "review"
-    immutable_fields = ("agreement_id",)
+    immutable_fields = ("agreement_id", "corrects_id")
 
     def update(self, actor, record_, data, **kwargs):
         if record_.status == ReviewStatus.APPROVED:
             raise RuleViolation(
-                "An approved review cannot be changed; record a new review instead."
+                "An approved review cannot be changed; record a new review that corrects it."
+            )
+        if record_.status == ReviewStatus.SUBMITTED:
+            raise RuleViolation(
+                "A submitted review is waiting for sign-off; a reviewer must return it "
+                "before it can be changed."
             )
         return super().update(actor, record_, data, **kwargs)
 
@@ -50,32 +81,149 @@ class ReviewService(EntityService):
                 raise ValidationFailed(
                     {"obligation_id": ["The obligation belongs to another agreement."]}, self.noun
                 )
+        if values.get("corrects_id") and existing is None:
+            corrected = db.session.get(Review, values["corrects_id"])
+            if corrected.agreement_id != agreement.id:
+                raise ValidationFailed(
+                    {"corrects_id": ["The corrected review belongs to another agreement."]},
+                    self.noun,
+                )
+            if corrected.status != ReviewStatus.APPROVED:
+                raise ValidationFailed(
+                    {"corrects_id": ["Only an approved review is corrected by a new review."]},
+                    self.noun,
+                )
         return inherit_classification(values, agreement, self.noun)
 
-    def approve(self, actor: User, review: Review, *, completed_on: date) -> Review:
-        """Sign off a submitted review: only a reviewer who did not record it may."""
-        if actor.role not in (Role.REVIEWER, Role.ADMIN):
-            raise RuleViolation("Only a reviewer can approve a review.")
-        if review.recorded_by_id is None:
-            raise RuleViolation("A review must be recorded by someone before it can be approved.")
-        if review.recorded_by_id == actor.id:
-            raise RuleViolation("The person who recorded a review cannot also approve it.")
-        if review.status != ReviewStatus.SUBMITTED:
+    # --- workflow ---------------------------------------------------------------------------
+
+    def start(self, actor: User, review: Review, *, expected_version: int | None = None):
+        """Begin work on a scheduled review, or resume a returned one."""
+        self._check_version(review, expected_version)
+        self._require(actor, Permission.EDIT, "Only an editor or a reviewer can work on a review.")
+        if review.status not in (ReviewStatus.SCHEDULED, ReviewStatus.RETURNED):
             raise RuleViolation(
-                "Only a submitted review can be approved "
+                "Only a scheduled or returned review can be started "
                 f"(this one is {review.status.label.lower()})."
             )
-        changes = {
-            "status": [review.status, ReviewStatus.APPROVED],
-            "approved_by_id": [None, actor.id],
-            "completed_on": [review.completed_on, completed_on],
+        reason = "Review resumed after return" if review.status == ReviewStatus.RETURNED else None
+        return self._move(
+            actor,
+            review,
+            ReviewStatus.IN_PROGRESS,
+            {},
+            reason or "Review started",
+            expected_version,
+        )
+
+    def submit(self, actor: User, review: Review, *, expected_version: int | None = None):
+        """Hand a review in progress to a reviewer for sign-off."""
+        self._check_version(review, expected_version)
+        self._require(actor, Permission.EDIT, "Only an editor or a reviewer can submit a review.")
+        if review.status != ReviewStatus.IN_PROGRESS:
+            raise RuleViolation(
+                "Only a review in progress can be submitted "
+                f"(this one is {review.status.label.lower()})."
+            )
+        missing = {
+            field: [message]
+            for field, message in REQUIRED_TO_SUBMIT.items()
+            if getattr(review, field) in (None, "")
         }
-        review.status = ReviewStatus.APPROVED
-        review.approved_by_id = actor.id
-        review.completed_on = completed_on
-        self._flush()
-        record(actor, AuditAction.UPDATE, review, changes, "Review approved")
+        if missing:
+            raise ValidationFailed(missing, self.noun)
+        return self._move(
+            actor,
+            review,
+            ReviewStatus.SUBMITTED,
+            {"return_reason": None},
+            "Review submitted for sign-off",
+            expected_version,
+        )
+
+    def return_for_changes(
+        self, actor: User, review: Review, *, reason: str, expected_version: int | None = None
+    ):
+        """Send a submitted review back to its recorder, saying why."""
+        self._check_version(review, expected_version)
+        self._require_signer(actor, review, "return")
+        reason = clean_reason(reason, self.noun)
+        if not reason:
+            raise ValidationFailed({"reason": ["Say what must change before approval."]}, self.noun)
+        return self._move(
+            actor,
+            review,
+            ReviewStatus.RETURNED,
+            {"return_reason": reason},
+            reason,
+            expected_version,
+        )
+
+    def approve(
+        self,
+        actor: User,
+        review: Review,
+        *,
+        completed_on: date,
+        expected_version: int | None = None,
+    ) -> Review:
+        """Sign off a submitted review; schedule the next and open any exit step it calls for."""
+        self._check_version(review, expected_version)
+        self._require_signer(actor, review, "approve")
+        self._move(
+            actor,
+            review,
+            ReviewStatus.APPROVED,
+            {"approved_by_id": actor.id, "completed_on": completed_on},
+            "Review approved",
+            expected_version,
+        )
+        if review.is_periodic:
+            self.schedule_next(actor, review.agreement, today=completed_on)
+        if review.outcome in EXIT_OUTCOMES:
+            exit_steps.open(actor, review)
         return review
+
+    def _require(self, actor, permission: Permission, message: str) -> None:
+        if not isinstance(actor, User) or not can(actor, permission):
+            raise RuleViolation(message)
+
+    def _require_signer(self, actor, review: Review, verb: str) -> None:
+        if not isinstance(actor, User) or actor.role not in (Role.REVIEWER, Role.ADMIN):
+            raise RuleViolation(f"Only a reviewer can {verb} a review.")
+        if review.recorded_by_id is None:
+            raise RuleViolation(f"A review must be recorded by someone before it can be {verb}d.")
+        if review.recorded_by_id == actor.id:
+            raise RuleViolation(f"The person who recorded a review cannot also {verb} it.")
+        if review.status != ReviewStatus.SUBMITTED:
+            raise RuleViolation(
+                f"Only a submitted review can be {verb}d "
+                f"(this one is {review.status.label.lower()})."
+            )
+
+    def _check_version(self, review: Review, expected_version: int | None) -> None:
+        if expected_version is not None and expected_version != review.version:
+            raise Conflict(
+                f"This review was changed by someone else (version {review.version}, "
+                f"you saw version {expected_version}). Reload it and try again."
+            )
+
+    def _move(self, actor, review, status, extra, reason, expected_version):
+        values = {"status": status, **extra}
+        if review.recorded_by_id is None and status != ReviewStatus.APPROVED:
+            values["recorded_by_id"] = actor.id
+        changes = {
+            field: [getattr(review, field), value]
+            for field, value in values.items()
+            if getattr(review, field) != value
+        }
+        for field, value in values.items():
+            setattr(review, field, value)
+        self._flush()
+        record(actor, AuditAction.UPDATE, review, changes, reason)
+        return review
+
+    # --- scheduling -------------------------------------------------------------------------
 
     def open_periodic_review(self, agreement: Agreement) -> Review | None:
         return db.session.scalar(
@@ -100,11 +248,107 @@ class ReviewService(EntityService):
         due = rules.next_review_on(agreement, last_review_due_on=last_due, today=today)
         if due is None:
             return None
-        return self.create(
+        # Scheduled by the cadence, not recorded by anyone: whoever fills it in records it.
+        values = self._load(
+            {"agreement_id": agreement.id, "is_periodic": True, "due_on": due.isoformat()}
+        )
+        return self._insert(
             actor,
-            {"agreement_id": agreement.id, "is_periodic": True, "due_on": due.isoformat()},
-            reason="Next periodic review scheduled from the agreement's review cadence",
+            inherit_classification(values, agreement, self.noun),
+            "Next periodic review scheduled from the agreement's review cadence",
         )
 
 
+class ExitStepService:
+    """Open and close the withdrawal or suspension steps that reviews call for."""
+
+    noun = "exit step"
+
+    def open(self, actor: User, review: Review) -> ExitStep:
+        """Open the step an approved review's outcome calls for, with the dates its terms give."""
+        agreement = review.agreement
+        opened_on = review.completed_on
+        earliest = rules.earliest_notice_on(agreement)
+        on_earliest = on_opening = None
+        if earliest is not None:
+            on_earliest = rules.withdrawal_effective_on(agreement, earliest)
+            on_opening = rules.withdrawal_effective_on(agreement, max(earliest, opened_on))
+        step = ExitStep(
+            agreement_id=agreement.id,
+            review_id=review.id,
+            kind=EXIT_OUTCOMES[review.outcome],
+            opened_on=opened_on,
+            earliest_notice_on=earliest,
+            effective_if_notice_on_earliest=on_earliest,
+            effective_if_notice_on_opening=on_opening,
+            classification=review.classification,
+        )
+        db.session.add(step)
+        _flush(self.noun)
+        changes = {
+            field: [None, getattr(step, field)]
+            for field in (
+                "agreement_id",
+                "review_id",
+                "kind",
+                "opened_on",
+                "earliest_notice_on",
+                "effective_if_notice_on_earliest",
+                "effective_if_notice_on_opening",
+                "classification",
+            )
+            if getattr(step, field) is not None
+        }
+        record(actor, AuditAction.CREATE, step, changes, "Opened by the review's outcome")
+        return step
+
+    def close(
+        self,
+        actor: User,
+        step: ExitStep,
+        *,
+        reason: str,
+        closed_on: date,
+        expected_version: int | None = None,
+    ) -> ExitStep:
+        """Close an open step (notice given, or decided against), saying why."""
+        if not isinstance(actor, User) or not can(actor, Permission.EDIT):
+            raise RuleViolation("Only an editor or a reviewer can close an exit step.")
+        if step.closed_on is not None:
+            raise RuleViolation("This exit step is already closed.")
+        if expected_version is not None and expected_version != step.version:
+            raise Conflict("This exit step was changed by someone else. Reload it and try again.")
+        reason = clean_reason(reason, self.noun)
+        if not reason:
+            raise ValidationFailed({"reason": ["Say why the step is closed."]}, self.noun)
+        if closed_on < step.opened_on:
+            raise ValidationFailed(
+                {"closed_on": [f"Cannot be before the step was opened ({step.opened_on})."]},
+                self.noun,
+            )
+        step.closed_on = closed_on
+        step.close_reason = reason
+        _flush(self.noun)
+        record(
+            actor,
+            AuditAction.UPDATE,
+            step,
+            {"closed_on": [None, closed_on], "close_reason": [None, reason]},
+            reason,
+        )
+        return step
+
+
+def _flush(noun: str) -> None:
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise Conflict(
+            f"This {noun} was changed by someone else meanwhile. Reload it and try again."
+        ) from error
+    except IntegrityError as error:
+        raise Conflict(f"The {noun} conflicts with a stored record: {error.orig}") from error
+
+
 reviews = ReviewService()
+exit_steps = ExitStepService()

@@ -7,6 +7,7 @@ touching this file; one whose view does not declare its access fails.
 from __future__ import annotations
 
 import re
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -20,6 +21,7 @@ from registry.core.permissions import ROLE_PERMISSIONS, Permission
 from registry.extensions import db
 from registry.obligations.services import measurements, obligations
 from registry.oversight.services import sitting_days
+from registry.reviews.models import ExitStep
 from registry.reviews.services import reviews
 from registry.web.access import PUBLIC, SIGNED_IN
 
@@ -69,6 +71,19 @@ def records(make_party, make_agreement, make_action, make_body, make_user) -> di
     review = reviews.create(ACTOR, {"agreement_id": agreement.id, "due_on": "2027-01-01"})
     user = make_user(role="viewer")
     token, _ = api_tokens.create_token(user, {"name": "Report script"})
+    withdrawing = reviews.create(
+        make_user(role="editor"),
+        {
+            "agreement_id": agreement.id,
+            "due_on": "2025-12-31",
+            "status": "submitted",
+            "compliance": "non_compliant",
+            "outcome": "withdraw",
+            "findings": "Obligations are not being met.",
+        },
+    )
+    reviews.approve(make_user(role="reviewer"), withdrawing, completed_on=date(2026, 1, 5))
+    exit_step = db.session.scalar(select(ExitStep).where(ExitStep.review_id == withdrawing.id))
     db.session.commit()
     return {
         "agreements": agreement.id,
@@ -80,6 +95,7 @@ def records(make_party, make_agreement, make_action, make_body, make_user) -> di
         "measurements": measurement.id,
         "authorizations": step.id,
         "reviews": review.id,
+        "exit-steps": exit_step.id,
         "users": user.id,
         "tokens": token.id,
     }

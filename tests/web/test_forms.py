@@ -219,8 +219,10 @@ def test_an_editor_records_an_agreement_and_everything_under_it(editor):
         "review",
     )
     assert (review.is_periodic, review.recorded_by_id) == (True, editor.user.id)
-    assert "2027-06-30" in page.text
-    assert "Spend 2% of GDP on defence" in page.text
+    assert "Periodic review due 2027-06-30" in page.text  # the saved review's own page
+    agreement_page = editor.get(base).page
+    assert "2027-06-30" in agreement_page.text
+    assert "Spend 2% of GDP on defence" in agreement_page.text
 
 
 # --- bad input ----------------------------------------------------------------------------------
@@ -591,13 +593,11 @@ def form_specs(ids: dict) -> dict[str, FormSpec]:
         "review": FormSpec(
             "/agreements/{agreement}/reviews/new",
             Review,
-            {"due_on": "2027-06-30", "status": "scheduled", "is_periodic": True, "body_id": body},
+            {"due_on": "2027-06-30", "is_periodic": True, "body_id": body},
             [
                 ("due-empty", {"due_on": ""}, "due_on", "Missing data"),
                 ("due-text", {"due_on": "abc"}, "due_on", "Not a valid date."),
                 ("due-too-late", {"due_on": "2201-01-01"}, "due_on", "between"),
-                ("status-approved", {"status": "approved"}, "status", "sign-off"),
-                ("status-unknown", {"status": "lost"}, "status", "one of"),
                 ("body-missing", {"body_id": "999999"}, "body_id", "No oversight body with id"),
                 ("compliance-unknown", {"compliance": "great"}, "compliance", "one of"),
                 ("outcome-unknown", {"outcome": "nuke"}, "outcome", "one of"),
