@@ -2,7 +2,7 @@
 
 from registry.agreements.models import Agreement, TreatyAction
 from registry.audit.models import AuditEvent
-from registry.authorizations.models import Authorization
+from registry.authorizations.models import Authorization, AuthorizationRule
 from registry.deadlines.models import CalendarFeed, ReminderDelivery
 from registry.obligations.models import Measurement, Obligation
 from registry.oversight.models import OversightBody, SittingDay
@@ -14,6 +14,7 @@ __all__ = [
     "Agreement",
     "AuditEvent",
     "Authorization",
+    "AuthorizationRule",
     "CalendarFeed",
     "Measurement",
     "Obligation",
