@@ -47,9 +47,7 @@ def end_of_month_after(start: date, months: int) -> date:
     return date(year, month + 1, calendar.monthrange(year, month + 1)[1])
 
 
-def due_on(
-    start: date, length: int, unit: ClockUnit, sitting_days: Sequence[date] = ()
-) -> date:
+def due_on(start: date, length: int, unit: ClockUnit, sitting_days: Sequence[date] = ()) -> date:
     """When a clock of `length` `unit`s started on `start` runs out."""
     if unit == ClockUnit.CALENDAR_DAYS:
         return start + timedelta(days=length)

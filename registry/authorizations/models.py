@@ -24,9 +24,7 @@ class AuthorizationRule(Timestamped, Versioned, Archivable, Base):
 
     __tablename__ = "authorization_rules"
     __table_args__ = (
-        CheckConstraint(
-            "(period_length IS NULL) = (period_unit IS NULL)", name="length_has_unit"
-        ),
+        CheckConstraint("(period_length IS NULL) = (period_unit IS NULL)", name="length_has_unit"),
         CheckConstraint("period_length IS NULL OR period_length > 0", name="length_positive"),
         CheckConstraint("members IS NULL OR members > 0", name="members_positive"),
         CheckConstraint("extension_limit >= 0", name="extension_limit_not_negative"),

@@ -18,10 +18,12 @@ from sqlalchemy import select
 from registry.agreements.models import Agreement
 from registry.authorizations import clocks
 from registry.authorizations.models import Authorization, AuthorizationRule
+from registry.core.access import visible
 from registry.core.enums import (
     APPROVING_DECISIONS,
     AuthorizationDecision,
     AuthorizationRequirement,
+    Classification,
     ClockTrigger,
     ClockUnit,
 )
@@ -61,21 +63,25 @@ def sitting_calendars(body_ids: Iterable[int]) -> dict[int, list]:
     return calendars
 
 
-def ruled_steps(agreement_ids: Iterable[int]) -> dict[int, list[Authorization]]:
-    """Live steps recorded under a rule, by agreement, oldest laying first."""
+def ruled_steps(
+    agreement_ids: Iterable[int], clearance: Classification | None = None
+) -> dict[int, list[Authorization]]:
+    """Live steps recorded under a rule, by agreement, oldest laying first.
+
+    With a clearance, only the steps it may see; without, all (for the consent check).
+    """
     ids = list(agreement_ids)
     steps: dict[int, list[Authorization]] = defaultdict(list)
     if not ids:
         return steps
-    query = (
-        select(Authorization)
-        .where(
-            Authorization.agreement_id.in_(ids),
-            Authorization.rule_id.is_not(None),
-            Authorization.archived_at.is_(None),
-        )
-        .order_by(Authorization.submitted_on, Authorization.id)
-    )
+    base = select(Authorization)
+    if clearance is not None:
+        base = visible(base, Authorization, clearance)
+    query = base.where(
+        Authorization.agreement_id.in_(ids),
+        Authorization.rule_id.is_not(None),
+        Authorization.archived_at.is_(None),
+    ).order_by(Authorization.submitted_on, Authorization.id)
     for step in db.session.scalars(query):
         steps[step.agreement_id].append(step)
     return steps
@@ -156,10 +162,10 @@ def readings(
     return found
 
 
-def clocks_of(agreement: Agreement) -> list[clocks.ClockReading]:
-    """The agreement's clocks, for its page."""
+def clocks_of(agreement: Agreement, clearance: Classification) -> list[clocks.ClockReading]:
+    """The agreement's clocks, for its page: those of steps above `clearance` left out."""
     rules = rules_for(agreement, live_rules())
-    steps = ruled_steps([agreement.id])[agreement.id]
+    steps = ruled_steps([agreement.id], clearance)[agreement.id]
     calendars = sitting_calendars(
         rule.body_id for rule in rules if rule.period_unit == ClockUnit.SITTING_DAYS
     )
@@ -176,9 +182,8 @@ def consent_problem(agreement: Agreement) -> str | None:
     begun = {step.rule_id for step in steps} & {rule.id for rule in gating}
     if not approved & {rule.id for rule in gating}:
         names = " or ".join(rule.name for rule in gating)
-        return (
-            f"It needs an approved authorisation step under {names} first; "
-            + ("none is approved yet." if begun else "none is recorded.")
+        return f"It needs an approved authorisation step under {names} first; " + (
+            "none is approved yet." if begun else "none is recorded."
         )
     missing = [rule.name for rule in gating if rule.id in begun and rule.id not in approved]
     if missing:

@@ -38,7 +38,9 @@ class AuthorizationService(EntityService):
         if existing is None and isinstance(actor, User):
             values["recorded_by_id"] = actor.id
         agreement = db.session.get(Agreement, values["agreement_id"])
-        rule = db.session.get(AuthorizationRule, values["rule_id"]) if values.get("rule_id") else None
+        rule = (
+            db.session.get(AuthorizationRule, values["rule_id"]) if values.get("rule_id") else None
+        )
         errors: dict[str, list[str]] = {}
         if rule is not None:
             self._check_against_rule(values, existing, agreement, rule, errors)

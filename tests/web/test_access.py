@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from registry.audit.models import AuditEvent
-from registry.authorizations.services import authorizations
+from registry.authorizations.services import authorization_rules, authorizations
 from registry.core.enums import AuditAction, Role
 from registry.core.permissions import ROLE_PERMISSIONS, Permission
 from registry.extensions import db
@@ -66,6 +66,16 @@ def records(make_party, make_agreement, make_action, make_body, make_user) -> di
         ACTOR, {"agreement_id": agreement.id, "requirement": "advice_and_consent"}
     )
     review = reviews.create(ACTOR, {"agreement_id": agreement.id, "due_on": "2027-01-01"})
+    rule = authorization_rules.create(
+        ACTOR,
+        {
+            "name": "Test treaty consent",
+            "jurisdiction": "TST",
+            "legal_nature": "treaty",
+            "requirement": "advice_and_consent",
+            "trigger": "submission",
+        },
+    )
     user = make_user(role="viewer")
     db.session.commit()
     return {
@@ -78,6 +88,7 @@ def records(make_party, make_agreement, make_action, make_body, make_user) -> di
         "measurements": measurement.id,
         "authorizations": step.id,
         "reviews": review.id,
+        "authorisation-rules": rule.id,
         "users": user.id,
     }
 
