@@ -347,7 +347,9 @@ def change_status(agreement_id: int):
                 db.session.commit()
         except ValidationFailed as error:
             db.session.rollback()
-            errors = field_errors(error.messages)
+            shown = {field.name for field in fields}
+            for name, problems in field_errors(error.messages).items():
+                errors.setdefault(name if name in shown else "_schema", []).extend(problems)
         except (Conflict, RuleViolation) as error:
             db.session.rollback()
             flash(str(error), "error")

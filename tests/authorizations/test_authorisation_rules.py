@@ -17,7 +17,6 @@ from registry.authorizations.models import Authorization, AuthorizationRule
 from registry.authorizations.services import authorization_rules, authorizations
 from registry.cli import FIXTURES_DIR
 from registry.core.enums import AgreementStatus, Classification, DeadlineKind
-from registry.core.errors import ValidationFailed
 from registry.deadlines.queries import find_deadlines
 from registry.extensions import db
 from registry.oversight.models import SittingDay
