@@ -59,6 +59,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.obligations.views import blueprint as obligations
     from registry.oversight.views import blueprint as oversight
     from registry.parties.views import blueprint as parties
+    from registry.reports.views import blueprint as reports
     from registry.reviews.views import blueprint as reviews
     from registry.users.views import blueprint as users
     from registry.web import init_web
@@ -77,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
         reviews,
         audit,
         deadlines,
+        reports,
     ):
         app.register_blueprint(blueprint)
 

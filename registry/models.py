@@ -3,7 +3,7 @@
 from registry.agreements.models import Agreement, TreatyAction
 from registry.api.models import ApiToken, ApiTokenUsage
 from registry.audit.models import AuditEvent
-from registry.authorizations.models import Authorization
+from registry.authorizations.models import Authorization, AuthorizationRule
 from registry.deadlines.models import CalendarFeed, ReminderDelivery
 from registry.obligations.models import Measurement, Obligation
 from registry.oversight.models import OversightBody, SittingDay
@@ -17,6 +17,7 @@ __all__ = [
     "ApiTokenUsage",
     "AuditEvent",
     "Authorization",
+    "AuthorizationRule",
     "CalendarFeed",
     "ExitStep",
     "Measurement",

@@ -1,7 +1,7 @@
 """Review workflow: corrections, return reasons and the exit steps a review opens
 
 Revision ID: 0005_review_workflow
-Revises: 0003_api_tokens
+Revises: 0004_authorisation_rules
 Create Date: 2026-11-27 08:21:24.171657
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005_review_workflow'
-down_revision = '0003_api_tokens'
+down_revision = '0004_authorisation_rules'
 branch_labels = None
 depends_on = None
 

@@ -88,6 +88,8 @@ class Agreement(Timestamped, Versioned, Archivable, Base):
     summary: Mapped[str | None] = mapped_column(Text)
     text_url: Mapped[str | None] = mapped_column(Text)
     legal_authority: Mapped[str | None] = mapped_column(Text)
+    implementing_authority: Mapped[str | None] = mapped_column(Text)
+    published_on: Mapped[date | None] = mapped_column(index=True)
     unts_volume: Mapped[int | None]
     unts_page: Mapped[int | None]
     un_registration_number: Mapped[str | None] = mapped_column(String(32))

@@ -181,7 +181,10 @@ def children_of(agreement: Agreement, clearance: Classification) -> dict[str, li
     return {
         "obligations": rows(Obligation, Obligation.article_reference, Obligation.id),
         "authorizations": rows(
-            Authorization, Authorization.submitted_on, Authorization.id, load=[Authorization.body]
+            Authorization,
+            Authorization.submitted_on,
+            Authorization.id,
+            load=[Authorization.body, Authorization.rule],
         ),
         "reviews": rows(Review, Review.due_on.desc(), Review.id),
     }

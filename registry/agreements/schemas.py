@@ -46,6 +46,8 @@ class AgreementSchema(EntitySchema):
     summary = Text(max_length=20000)
     text_url = Text(max_length=2000, validate=[validate.URL(schemes={"http", "https"})])
     legal_authority = Text(max_length=5000)
+    implementing_authority = Text(max_length=5000)
+    published_on = Day()
     unts_volume = WholeNumber(minimum=1, maximum=100000)
     unts_page = WholeNumber(minimum=1, maximum=100000)
     un_registration_number = Text(max_length=32)
@@ -79,6 +81,10 @@ class AgreementSchema(EntitySchema):
         if data.get("notice_min_in_force") and not data.get("notice_period"):
             errors.setdefault("notice_period", []).append(
                 "Give the notice period when a minimum time in force before notice is set."
+            )
+        if data.get("published_on") and concluded and data["published_on"] < concluded:
+            errors.setdefault("published_on", []).append(
+                f"The text cannot be published before it was signed or concluded ({concluded})."
             )
         if data.get("unts_page") and not data.get("unts_volume"):
             errors.setdefault("unts_volume", []).append("Give the volume for a UNTS page.")

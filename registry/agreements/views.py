@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from registry.agreements import queries, rules
+from registry.agreements import lifecycle, queries, rules
 from registry.agreements.models import Agreement, TreatyAction
 from registry.agreements.services import agreements, treaty_actions
 from registry.audit.queries import history_of_agreement
 from registry.audit.replay import state_on
+from registry.authorizations.queries import clocks_of, consent_problem
 from registry.core.access import allowed_levels, clearance_of, visible
+from registry.core.db import write_transaction
 from registry.core.enums import (
     AgreementForm,
     AgreementStatus,
@@ -25,9 +27,9 @@ from registry.core.enums import (
     ReviewCadence,
     TreatyActionKind,
 )
-from registry.core.errors import RuleViolation
+from registry.core.errors import Conflict, RuleViolation, ValidationFailed
 from registry.core.periods import describe_period
-from registry.core.permissions import Permission
+from registry.core.permissions import Permission, can
 from registry.core.queries import paginate
 from registry.core.schemas import EARLIEST_DATE, LATEST_DATE
 from registry.deadlines.queries import deadlines_between
@@ -38,7 +40,7 @@ from registry.parties.models import Party
 from registry.reviews.models import ExitStep
 from registry.web.access import load_visible, public, requires
 from registry.web.crud import Crud, Parent
-from registry.web.forms import Field, enum_choices, record_choices
+from registry.web.forms import Field, enum_choices, field_errors, record_choices
 
 blueprint = Blueprint("agreements", __name__)
 
@@ -112,6 +114,19 @@ def agreement_fields() -> list[Field]:
             "Legal authority relied on",
             "textarea",
             hint="Cited to article and section.",
+        ),
+        Field(
+            "implementing_authority",
+            "New implementing authority needed",
+            "textarea",
+            hint="Legislation or regulations the agreement needs, for the reports to the "
+            "legislature. Empty: none.",
+        ),
+        Field(
+            "published_on",
+            "Text published on",
+            "date",
+            hint="When the text was published, e.g. on the foreign ministry's website.",
         ),
         Field("unts_volume", "UNTS volume", "number"),
         Field("unts_page", "UNTS page", "number"),
@@ -249,6 +264,7 @@ def show(agreement_id: int):
         key=lambda action: (action.deposited_on or action.effective_on, action.id),
     )
     children = queries.children_of(agreement, clearance)
+    clocks = clocks_of(agreement, clearance)
     terms = {
         "earliest_notice_on": rules.earliest_notice_on(agreement),
         "withdrawal_if_notice_today": _safe(
@@ -286,8 +302,82 @@ def show(agreement_id: int):
             agreement_id=agreement.id,
         ),
         page_title=agreement.short_title or agreement.title,
+        clocks=clocks,
+        step_clocks={reading.step_id: reading for reading in clocks if reading.step_id},
         **children,
     )
+
+
+def status_fields(agreement, *, may_override: bool) -> list[Field]:
+    current = agreement.status
+    options = [current, *lifecycle.allowed_next(current, agreement.legal_nature)]
+    fields = [
+        Field(
+            "status",
+            "New status",
+            "select",
+            True,
+            choices=lambda: [(status.value, status.label) for status in options],
+        ),
+        Field("reason", "Reason or note", "textarea", hint="Kept in the audit trail."),
+    ]
+    if may_override:
+        fields.append(
+            Field(
+                "override",
+                "Override the authorisation rule (administrators only; give the reason above)",
+                "checkbox",
+            )
+        )
+    return fields
+
+
+@blueprint.route("/agreements/<int:agreement_id>/status", methods=["GET", "POST"])
+@requires(Permission.EDIT)
+def change_status(agreement_id: int):
+    agreement = load_visible(Agreement, agreement_id)
+    may_override = can(current_user, Permission.CONFIGURE)
+    fields = status_fields(agreement, may_override=may_override)
+    values = {"status": agreement.status.value, "reason": "", "override": ""}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = {
+            "status": request.form.get("status", ""),
+            "reason": request.form.get("reason", ""),
+            "override": "true" if request.form.get("override") else "",
+        }
+        try:
+            with write_transaction():
+                agreements.change_status(
+                    current_user,
+                    agreement,
+                    values["status"],
+                    reason=values["reason"] or None,
+                    override=bool(values["override"]),
+                    expected_version=request.form.get("version", type=int),
+                )
+                db.session.commit()
+        except ValidationFailed as error:
+            db.session.rollback()
+            shown = {field.name for field in fields}
+            for name, problems in field_errors(error.messages).items():
+                errors.setdefault(name if name in shown else "_schema", []).extend(problems)
+        except (Conflict, RuleViolation) as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            agreement = load_visible(Agreement, agreement_id)
+        else:
+            flash(f"The agreement is now {agreement.status.label.lower()}.", "success")
+            return redirect(url_for("agreements.show", agreement_id=agreement.id))
+    return render_template(
+        "agreements/status.html",
+        agreement=agreement,
+        fields=fields,
+        values=values,
+        errors=errors,
+        consent_problem=consent_problem(agreement),
+        page_title=f"Change the status of {agreement.short_title or agreement.title}",
+    ), (422 if errors else 200)
 
 
 def _safe(compute):

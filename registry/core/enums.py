@@ -192,8 +192,39 @@ class AuthorizationRequirement(LabelledEnum):
     ADVICE_AND_CONSENT = "advice_and_consent", "Advice and consent"
     APPROVAL_BY_STATUTE = "approval_by_statute", "Approval by statute"
     SCRUTINY_PERIOD = "scrutiny_period", "Scrutiny period"
-    NOTIFICATION = "notification"
+    NOTIFICATION = "notification", "Notification or report"
     PUBLICATION = "publication"
+
+
+# Requirements the legislature must satisfy before the agreement may bind the home state.
+CONSENT_REQUIREMENTS = frozenset(
+    {
+        AuthorizationRequirement.ADVICE_AND_CONSENT,
+        AuthorizationRequirement.APPROVAL_BY_STATUTE,
+        AuthorizationRequirement.SCRUTINY_PERIOD,
+    }
+)
+
+
+class ClockTrigger(LabelledEnum):
+    """The event from which an authorisation rule's clock runs."""
+
+    SIGNATURE = "signature", "Signature or conclusion"
+    ENTRY_INTO_FORCE = "entry_into_force", "Entry into force"
+    SUBMISSION = "submission", "Laying or submission to the legislature"
+
+
+class ClockUnit(LabelledEnum):
+    CALENDAR_DAYS = "calendar_days", "Calendar days"
+    SITTING_DAYS = "sitting_days", "Sitting days of the body"
+    MONTH_END = "month_end", "Months, to the end of the month"
+
+
+class Majority(LabelledEnum):
+    NONE = "none", "No vote required"
+    SIMPLE = "simple", "More votes for than against"
+    TWO_THIRDS_PRESENT = "two_thirds_present", "Two thirds of those present and voting"
+    ABSOLUTE = "absolute", "More than half of all members"
 
 
 class AuthorizationDecision(LabelledEnum):
@@ -203,6 +234,11 @@ class AuthorizationDecision(LabelledEnum):
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
     LAPSED = "lapsed"
+
+
+APPROVING_DECISIONS = frozenset(
+    {AuthorizationDecision.APPROVED, AuthorizationDecision.APPROVED_WITH_CONDITIONS}
+)
 
 
 class ReviewStatus(LabelledEnum):
@@ -256,6 +292,8 @@ class DeadlineKind(LabelledEnum):
     REVIEW_DUE = "review_due", "Review due"
     OBLIGATION_DUE = "obligation_due", "Obligation due"
     AUTHORIZATION_DUE = "authorization_due", "Authorisation step due"
+    REPORTING_DUE = "reporting_due", "Transmission or report due"
+    PUBLICATION_DUE = "publication_due", "Publication due"
     EXPIRY = "expiry", "Expiry"
     EXTENSION_DECISION = "extension_decision", "Decide on extension"
     EARLIEST_NOTICE = "earliest_notice", "Notice of withdrawal possible from"

@@ -13,6 +13,7 @@ class Permission(LabelledEnum):
     AUDIT = "audit", "Read the whole audit trail"
     EXPORT = "export", "Download exports"
     MANAGE_USERS = "manage_users", "Manage users, roles and clearances"
+    CONFIGURE = "configure", "Manage authorisation rules and override the consent rule"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -18,11 +18,14 @@ from sqlalchemy.orm import selectinload
 
 from registry.agreements import rules
 from registry.agreements.models import Agreement, TreatyAction
+from registry.authorizations import queries as authorisation_queries
 from registry.authorizations.models import Authorization
 from registry.core.access import visible
 from registry.core.enums import (
     AuthorizationDecision,
+    AuthorizationRequirement,
     Classification,
+    ClockUnit,
     DeadlineKind,
     ExitStepKind,
     ObligationStatus,
@@ -41,10 +44,16 @@ ACTIONABLE = frozenset(
         DeadlineKind.REVIEW_DUE,
         DeadlineKind.OBLIGATION_DUE,
         DeadlineKind.AUTHORIZATION_DUE,
+        DeadlineKind.REPORTING_DUE,
+        DeadlineKind.PUBLICATION_DUE,
         DeadlineKind.EXTENSION_DECISION,
         DeadlineKind.EXIT_DECISION,
     }
 )
+CLOCK_KINDS = {
+    AuthorizationRequirement.NOTIFICATION: DeadlineKind.REPORTING_DUE,
+    AuthorizationRequirement.PUBLICATION: DeadlineKind.PUBLICATION_DUE,
+}
 LIVE_OBLIGATION_STATUSES = (ObligationStatus.ACTIVE, ObligationStatus.PARTIALLY_MET)
 MAX_OCCURRENCES = 1000  # a daily obligation over three years, with room to spare
 
@@ -191,6 +200,7 @@ def _all_kinds(clearance, start, end, agreement_id, today) -> Iterator[Deadline]
     for step in db.session.scalars(
         _scoped(Authorization, clearance, agreement_id).where(
             Authorization.decision == AuthorizationDecision.PENDING,
+            Authorization.rule_id.is_(None),  # steps under a rule run on the rule's clock
             Authorization.due_on.between(start, end),
         )
     ):
@@ -205,7 +215,9 @@ def _all_kinds(clearance, start, end, agreement_id, today) -> Iterator[Deadline]
             body_id=step.body_id,
         )
 
-    for agreement in db.session.scalars(_scoped(Agreement, clearance, agreement_id)):
+    agreements = db.session.scalars(_scoped(Agreement, clearance, agreement_id)).all()
+    yield from _rule_clocks(agreements, clearance, deadline)
+    for agreement in agreements:
         name = agreement.short_title or agreement.title
         if agreement.expires_on and start <= agreement.expires_on <= end:
             yield deadline(
@@ -276,6 +288,47 @@ def _all_kinds(clearance, start, end, agreement_id, today) -> Iterator[Deadline]
             notice.agreement,
             notice,
         )
+
+
+def _rule_clocks(agreements, clearance, deadline) -> Iterator[Deadline]:
+    """Each applicable authorisation rule's running clock, read in a fixed number of queries."""
+    rules = authorisation_queries.live_rules()
+    natures = {rule.legal_nature for rule in rules}
+    concerned = [agreement for agreement in agreements if agreement.legal_nature in natures]
+    if not concerned:
+        return
+    steps = authorisation_queries.ruled_steps((agreement.id for agreement in concerned), clearance)
+    calendars = authorisation_queries.sitting_calendars(
+        rule.body_id for rule in rules if rule.period_unit == ClockUnit.SITTING_DAYS
+    )
+    for agreement in concerned:
+        name = agreement.short_title or agreement.title
+        found = authorisation_queries.readings(agreement, rules, steps[agreement.id], calendars)
+        for reading, step, rule in found:
+            if not reading.is_running:
+                continue
+            kind = CLOCK_KINDS.get(rule.requirement, DeadlineKind.AUTHORIZATION_DUE)
+            if step is not None:
+                yield deadline(
+                    kind,
+                    reading.due_on,
+                    f"{rule.name}: {name}",
+                    agreement,
+                    step,
+                    level=step.classification,
+                    responsible=(step.recorded_by_id,),
+                    body_id=step.body_id or rule.body_id,
+                )
+            else:
+                yield deadline(
+                    kind,
+                    reading.due_on,
+                    f"{rule.name}: {name}",
+                    agreement,
+                    agreement,
+                    body_id=rule.body_id,
+                    key=f"agreements:{agreement.id}:rule:{rule.id}",
+                )
 
 
 def occurrences(first: date, recurrence: str | None, start: date, end: date) -> Iterator[date]:

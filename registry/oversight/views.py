@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from registry.audit.queries import Children, history_of
 from registry.authorizations.models import Authorization
 from registry.core.access import clearance_of, visible
+from registry.core.db import write_transaction
 from registry.core.enums import OversightBodyKind
+from registry.core.errors import ValidationFailed
 from registry.core.permissions import Permission
 from registry.core.queries import matching, paginate
 from registry.extensions import db
@@ -18,7 +20,9 @@ from registry.oversight.models import OversightBody, SittingDay
 from registry.oversight.services import oversight_bodies, sitting_days
 from registry.web.access import load_visible, requires
 from registry.web.crud import Crud, Parent
-from registry.web.forms import Field, enum_choices, record_choices
+from registry.web.forms import Field, enum_choices, field_errors, record_choices
+
+MAX_CALENDAR_BYTES = 200_000
 
 blueprint = Blueprint("oversight", __name__)
 
@@ -133,3 +137,43 @@ def show(body_id: int):
         history=history_of(body, clearance, [Children(SittingDay, "body_id")]),
         page_title=body.name,
     )
+
+
+@blueprint.route("/oversight-bodies/<int:body_id>/sitting-days/upload", methods=["GET", "POST"])
+@requires(Permission.EDIT)
+def upload_calendar(body_id: int):
+    """Add many sitting days at once from a CSV file: all of them, or none."""
+    body = load_visible(OversightBody, body_id)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        upload = request.files.get("file")
+        raw = upload.read(MAX_CALENDAR_BYTES + 1) if upload else b""
+        try:
+            if not raw:
+                raise ValidationFailed({"file": ["Choose a CSV file of dates."]})
+            if len(raw) > MAX_CALENDAR_BYTES:
+                raise ValidationFailed(
+                    {"file": [f"The file is larger than {MAX_CALENDAR_BYTES // 1000} kB."]}
+                )
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise ValidationFailed({"file": ["The file is not UTF-8 text."]}) from error
+            with write_transaction():
+                added = sitting_days.import_csv(current_user, body, text)
+                db.session.commit()
+        except ValidationFailed as error:
+            db.session.rollback()
+            errors = field_errors(error.messages)
+        else:
+            flash(
+                f"{len(added)} sitting days added, {added[0].sat_on} to {added[-1].sat_on}.",
+                "success",
+            )
+            return redirect(body_url(body))
+    return render_template(
+        "oversight/upload_calendar.html",
+        body=body,
+        errors=errors,
+        page_title=f"Upload the sitting calendar of {body.name}",
+    ), (422 if errors else 200)

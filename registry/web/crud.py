@@ -45,6 +45,7 @@ class Crud:
     archivable: bool = True
     creatable: bool = True  # False when the entity needs its own create view (users)
     permission: Permission = Permission.EDIT
+    archive_permission: Permission = Permission.ARCHIVE
 
     def register(self) -> None:
         """Add the routes; endpoints are named `<noun>_create`, `<noun>_edit`, and so on."""
@@ -150,7 +151,7 @@ class Crud:
 
     @property
     def _archive(self):
-        @requires(Permission.ARCHIVE)
+        @requires(self.archive_permission)
         def archive(record_id: int):
             found = load_visible(self.model, record_id)
             errors: dict[str, list[str]] = {}
@@ -188,7 +189,7 @@ class Crud:
 
     @property
     def _restore(self):
-        @requires(Permission.ARCHIVE)
+        @requires(self.archive_permission)
         def restore(record_id: int):
             found = load_visible(self.model, record_id)
             try:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from registry.api import tokens as api_tokens
 from registry.audit.models import AuditEvent
-from registry.authorizations.services import authorizations
+from registry.authorizations.services import authorization_rules, authorizations
 from registry.core.enums import AuditAction, Role
 from registry.core.permissions import ROLE_PERMISSIONS, Permission
 from registry.extensions import db
@@ -69,6 +69,16 @@ def records(make_party, make_agreement, make_action, make_body, make_user) -> di
         ACTOR, {"agreement_id": agreement.id, "requirement": "advice_and_consent"}
     )
     review = reviews.create(ACTOR, {"agreement_id": agreement.id, "due_on": "2027-01-01"})
+    rule = authorization_rules.create(
+        ACTOR,
+        {
+            "name": "Test treaty consent",
+            "jurisdiction": "TST",
+            "legal_nature": "treaty",
+            "requirement": "advice_and_consent",
+            "trigger": "submission",
+        },
+    )
     user = make_user(role="viewer")
     token, _ = api_tokens.create_token(user, {"name": "Report script"})
     withdrawing = reviews.create(
@@ -96,6 +106,7 @@ def records(make_party, make_agreement, make_action, make_body, make_user) -> di
         "authorizations": step.id,
         "reviews": review.id,
         "exit-steps": exit_step.id,
+        "authorisation-rules": rule.id,
         "users": user.id,
         "tokens": token.id,
     }

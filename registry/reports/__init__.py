@@ -1,0 +1,1 @@
+"""Reports to the legislature, generated from the records."""
