@@ -12,6 +12,7 @@ from flask import jsonify, request, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
+from marshmallow import ValidationError as MarshmallowError
 from sqlalchemy import Select, select
 from werkzeug.exceptions import BadRequest
 
@@ -110,7 +111,7 @@ class Resource:
 
     @cached_property
     def record_schema(self) -> type[Schema]:
-        return api_schemas.record_schema(self.schema, self.name)
+        return api_schemas.record_schema(self.schema, self.name, self.model)
 
     def query(self, clearance: Classification, args: dict) -> Select:
         if self.search is not None:
@@ -466,3 +467,57 @@ def audit_events(after: int, limit: int, **args):
     more = len(events) > limit
     events = events[:limit]
     return {"items": events, "next_after": events[-1].id if more else None}
+
+
+REVIEW_STEPS = {
+    "start": (Permission.EDIT, "Begin work on a scheduled or returned review"),
+    "submit": (Permission.EDIT, "Hand a review in progress to a reviewer for sign-off"),
+    "return": (Permission.APPROVE, "Send a submitted review back, saying why (`reason`)"),
+    "approve": (Permission.APPROVE, "Sign off a submitted review recorded by someone else"),
+}
+
+
+def _register_review_step(step: str, permission: Permission, summary: str) -> None:
+    review_resource = next(resource for resource in RESOURCES if resource.path == "reviews")
+
+    @blueprint.route(
+        f"/reviews/<int:record_id>/{step}",
+        methods=["POST"],
+        endpoint=f"reviews_{step}",
+        tags=["reviews"],
+    )
+    @needs(permission)
+    @blueprint.doc(
+        requestBody={
+            "required": False,
+            "content": {"application/json": {"schema": api_schemas.ReviewStepSchema}},
+        },
+        summary=summary,
+    )
+    @blueprint.response(200, review_resource.record_schema)
+    def review_step(record_id: int):
+        data = request.get_json(silent=True) if request.content_length else {}
+        if not isinstance(data, dict):
+            raise BadRequest("Send a JSON object with Content-Type: application/json.")
+        try:
+            values = api_schemas.ReviewStepSchema().load(data)
+        except MarshmallowError as error:
+            raise ValidationFailed(error.messages, "review") from error
+
+        def change():
+            review = load_visible(Review, record_id)
+            expected = check_if_match(review)
+            if step == "return":
+                return reviews.return_for_changes(
+                    actor(), review, reason=values.get("reason"), expected_version=expected
+                )
+            if step == "approve":
+                on = values.get("completed_on") or date.today()
+                return reviews.approve(actor(), review, completed_on=on, expected_version=expected)
+            return getattr(reviews, step)(actor(), review, expected_version=expected)
+
+        return record_response(review_resource, write(change))
+
+
+for _step, (_permission, _summary) in REVIEW_STEPS.items():
+    _register_review_step(_step, _permission, _summary)

@@ -7,7 +7,9 @@ A record's response schema is its input schema plus the fields the registry keep
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
+from sqlalchemy import types as sa_types
 
+from registry.core.db import UTCDateTime
 from registry.core.enums import AuditAction, Classification, DeadlineKind
 from registry.core.schemas import LARGEST_ID, Amount, Period, WholeNumber
 
@@ -15,27 +17,48 @@ MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
 
 
-def record_schema(input_schema: type[Schema], name: str) -> type[Schema]:
-    """The response schema of one record of an entity."""
+def record_schema(input_schema: type[Schema], name: str, model) -> type[Schema]:
+    """The response schema of one record: what may be written, and what the registry keeps."""
+    written = input_schema().fields
     kept = {
-        "id": fields.Integer(required=True),
-        "version": fields.Integer(required=True),
-        "created_at": fields.AwareDateTime(required=True),
-        "updated_at": fields.AwareDateTime(required=True),
-        "archived_at": fields.AwareDateTime(allow_none=True),
-        "archive_reason": fields.String(allow_none=True),
+        column.name: _read_only_field(column)
+        for column in model.__table__.columns
+        if column.name not in written
     }
     # Decimals travel as strings: a JSON number would lose their exactness.
     decimals = {
-        field_name: fields.Decimal(
-            as_string=True,
-            allow_none=not field.required,
-            metadata={"type": "string", "format": "decimal", "example": "2.0000"},
-        )
-        for field_name, field in input_schema().fields.items()
+        field_name: _decimal(required=field.required)
+        for field_name, field in written.items()
         if isinstance(field, Amount)
     }
     return type(f"{name}RecordSchema", (input_schema,), {**kept, **decimals})
+
+
+def _read_only_field(column) -> fields.Field:
+    kind = column.type
+    options = {"required": not column.nullable, "allow_none": column.nullable}
+    if isinstance(kind, sa_types.Enum):
+        return fields.String(validate=validate.OneOf(kind.enums), **options)
+    if isinstance(kind, UTCDateTime | sa_types.DateTime):
+        return fields.AwareDateTime(**options)
+    if isinstance(kind, sa_types.Date):
+        return fields.Date(**options)
+    if isinstance(kind, sa_types.Boolean):
+        return fields.Boolean(**options)
+    if isinstance(kind, sa_types.Integer):
+        return fields.Integer(**options)
+    if isinstance(kind, sa_types.Numeric):
+        return _decimal(required=not column.nullable)
+    return fields.String(**options)
+
+
+def _decimal(*, required: bool) -> fields.Decimal:
+    return fields.Decimal(
+        as_string=True,
+        required=required,
+        allow_none=not required,
+        metadata={"type": "string", "format": "decimal", "example": "2.0000"},
+    )
 
 
 def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
@@ -76,6 +99,16 @@ def search_text() -> fields.String:
 
 class ReasonBodySchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class ReviewStepSchema(Schema):
+    reason = fields.String(
+        validate=validate.Length(max=5000),
+        metadata={"description": "Why a review is returned (required to return one)."},
+    )
+    completed_on = fields.Date(
+        metadata={"description": "The sign-off date when approving; today by default."}
+    )
 
 
 class StandingSchema(Schema):

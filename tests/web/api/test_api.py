@@ -367,3 +367,64 @@ def test_tokens_are_rate_limited_across_processes_by_the_database(app, api_as):
     assert 1 <= int(answers[3].headers["Retry-After"]) <= 60
     [usage] = db.session.scalars(select(ApiTokenUsage)).all()
     assert usage.requests == 4
+
+
+def test_the_review_workflow_through_the_api(app, api_as, make_agreement):
+    agreement = make_agreement(review_cadence="periodic", review_interval="P5Y")
+    db.session.commit()
+    editor, reviewer = api_as("editor"), api_as("reviewer")
+    created = editor.post(
+        "/api/v1/reviews",
+        json={"agreement_id": agreement.id, "due_on": "2027-06-30", "is_periodic": True},
+    )
+    assert created.status_code == 201
+    review = created.get_json()
+    path = f"/api/v1/reviews/{review['id']}"
+    assert editor.post(f"{path}/start").get_json()["status"] == "in_progress"
+    incomplete = editor.post(f"{path}/submit")
+    assert "compliance" in assert_error_shape(incomplete, 422)["errors"]
+    filled = editor.patch(
+        path, json={"compliance": "compliant", "outcome": "continue", "findings": "All met."}
+    )
+    assert filled.status_code == 200
+    submitted = editor.post(f"{path}/submit")
+    assert submitted.get_json()["status"] == "submitted"
+    own = editor.post(f"{path}/approve")
+    assert_error_shape(own, 403)  # an editor may not sign off at all
+    stale = reviewer.post(f"{path}/approve", headers={"If-Match": created.headers["ETag"]})
+    assert_error_shape(stale, 412)
+    no_reason = reviewer.post(f"{path}/return", json={})
+    assert "reason" in assert_error_shape(no_reason, 422)["errors"]
+    approved = reviewer.post(
+        f"{path}/approve",
+        json={"completed_on": "2027-07-01"},
+        headers={"If-Match": submitted.headers["ETag"]},
+    )
+    assert approved.status_code == 200
+    body = approved.get_json()
+    assert (body["status"], body["approved_by_id"]) == ("approved", reviewer.user.id)
+    change = reviewer.patch(path, json={"findings": "Rewritten"})
+    assert "approved review" in assert_error_shape(change, 409)["message"]
+    upcoming = reviewer.get(f"/api/v1/reviews?agreement_id={agreement.id}&status=scheduled")
+    assert [item["due_on"] for item in upcoming.get_json()["items"]] == ["2032-06-30"]
+
+
+def test_the_recorder_cannot_approve_their_own_review_through_the_api(app, api_as, make_agreement):
+    agreement = make_agreement()
+    db.session.commit()
+    reviewer = api_as("reviewer")
+    review = reviewer.post(
+        "/api/v1/reviews",
+        json={
+            "agreement_id": agreement.id,
+            "due_on": "2027-06-30",
+            "compliance": "compliant",
+            "outcome": "continue",
+            "findings": "All met.",
+        },
+    ).get_json()
+    path = f"/api/v1/reviews/{review['id']}"
+    reviewer.post(f"{path}/start")
+    reviewer.post(f"{path}/submit")
+    refused = reviewer.post(f"{path}/approve")
+    assert "recorded a review cannot also approve" in assert_error_shape(refused, 409)["message"]
