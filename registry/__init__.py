@@ -55,6 +55,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.audit.views import blueprint as audit
     from registry.authorizations.views import blueprint as authorizations
     from registry.deadlines.views import blueprint as deadlines
+    from registry.exports.views import blueprint as exports
     from registry.obligations.views import blueprint as obligations
     from registry.oversight.views import blueprint as oversight
     from registry.parties.views import blueprint as parties
@@ -75,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
         reviews,
         audit,
         deadlines,
+        exports,
     ):
         app.register_blueprint(blueprint)
 
