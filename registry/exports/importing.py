@@ -169,15 +169,14 @@ def decode(data: bytes, limit: int = IMPORT_MAX_BYTES) -> str:
             f"The file is not UTF-8 text (byte {error.start} cannot be read; Latin-1 or another "
             "encoding?): save it as UTF-8 and try again."
         ) from error
-    text_ = text_.removeprefix("\ufeff")
-    if not text_.strip():
-        raise ImportFileError("The file is empty.")
-    return text_
+    return text_.removeprefix("\ufeff")
 
 
 def read_rows(data: bytes, fmt: str) -> tuple[list[str], list[tuple[int, Any]]]:
     """The columns seen and the numbered records of a file; records are dicts or problems."""
     text_ = decode(data)
+    if not text_.strip() and fmt != "jsonl":  # an empty JSON Lines file is an empty export
+        raise ImportFileError("The file is empty.")
     if fmt == "csv":
         return _read_csv(text_)
     if fmt == "json":
@@ -217,7 +216,7 @@ def read_rows(data: bytes, fmt: str) -> tuple[list[str], list[tuple[int, Any]]]:
 
 
 def _read_csv(text_: str) -> tuple[list[str], list[tuple[int, Any]]]:
-    reader = csv.reader(io.StringIO(text_, newline=""))
+    reader = csv.reader(io.StringIO(text_, newline=""), strict=True)
     try:
         header = next(reader)
         if len(set(header)) != len(header):
@@ -262,7 +261,9 @@ def references(entity: str) -> dict[str, Reference]:
     for column in SERVICES[entity].model.__table__.columns:
         for foreign_key in column.foreign_keys:
             prefix = column.name.removesuffix("_id")
-            keys = tuple(name for name in columns if name.startswith(prefix + "_"))
+            keys = tuple(
+                name for name in columns if name.startswith(prefix + "_") and name != column.name
+            )
             found[column.name] = Reference(column.name, foreign_key.column.table.name, keys)
     return found
 
@@ -527,7 +528,7 @@ class Importer:
                 return int(value)
             raise ValidationFailed({name: [f"Not a valid id: {value!r}."]}, self.service.noun)
         try:
-            return plain(self.schema.fields[name].deserialize(value, name, data))
+            return self.schema.fields[name].deserialize(value, name, data)
         except ValidationError as error:
             raise ValidationFailed({name: error.messages}, self.service.noun) from error
 
