@@ -44,7 +44,7 @@ from registry.parties.services import parties
 from registry.reviews.services import reviews
 from registry.users.models import User
 
-IMPORT_MAX_BYTES = 5 * 1024 * 1024
+IMPORT_MAX_BYTES = 20 * 1024 * 1024
 
 # In dependency order: import parties and oversight bodies before the agreements that name
 # them, and agreements before what belongs to them.
