@@ -211,10 +211,16 @@ def bundle():
 @blueprint.errorhandler(RequestEntityTooLarge)
 def too_large(error):
     message = (
-        f"The file is larger than the {WEB_IMPORT_MAX_BYTES // 1024} KiB an upload may be. "
+        f"The file is larger than the {_size(WEB_IMPORT_MAX_BYTES)} an upload may be. "
         "Split it into smaller files, or import it with the registry import command."
     )
     return _import_page(file_error=message), 413
+
+
+def _size(count: int) -> str:
+    if count >= 1024 * 1024:
+        return f"{count / (1024 * 1024):g} MiB"
+    return f"{count / 1024:g} KiB" if count >= 1024 else f"{count} bytes"
 
 
 def _import_page(**context):
@@ -222,7 +228,7 @@ def _import_page(**context):
         "exports/import.html",
         entities=IMPORTABLE,
         formats=FORMATS,
-        limit_kib=WEB_IMPORT_MAX_BYTES // 1024,
+        limit=_size(WEB_IMPORT_MAX_BYTES),
         page_title="Import records",
         chosen=context.pop("chosen", {}),
         **context,

@@ -179,7 +179,7 @@ def test_imports_need_the_edit_permission_csrf_and_a_small_file(app, sign_in, mo
         content_type="multipart/form-data",
     )
     assert big.status_code == 413
-    assert "larger than the 0 KiB an upload may be" in big.page.text
+    assert "larger than the 100 bytes an upload may be" in big.page.text
     latin = editor.post(
         "/imports",
         data={
