@@ -56,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.audit.views import blueprint as audit
     from registry.authorizations.views import blueprint as authorizations
     from registry.deadlines.views import blueprint as deadlines
+    from registry.exports.views import blueprint as exports
     from registry.obligations.views import blueprint as obligations
     from registry.oversight.views import blueprint as oversight
     from registry.parties.views import blueprint as parties
@@ -79,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
         audit,
         deadlines,
         reports,
+        exports,
     ):
         app.register_blueprint(blueprint)
 

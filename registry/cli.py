@@ -12,6 +12,7 @@ import getpass
 import io
 import secrets
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -34,6 +35,7 @@ EXPORT_ENTITIES = (
     "obligations",
     "measurements",
     "oversight_bodies",
+    "authorization_rules",
     "authorizations",
     "reviews",
     "deadlines",
@@ -66,6 +68,26 @@ def cli_command(function=None, *, writes: bool = True):
             ) from error
 
     return wrapper
+
+
+class Progress:
+    """A count on standard error, redrawn at most a few times a second; silent when piped."""
+
+    def __init__(self, label: str, done: str):
+        self.label, self.done = label, done
+        self.enabled = sys.stderr.isatty()
+        self.shown_at = 0.0
+        self.count = 0
+
+    def __call__(self, count: int) -> None:
+        self.count = count
+        if self.enabled and time.monotonic() - self.shown_at >= 0.25:
+            self.shown_at = time.monotonic()
+            click.echo(f"\r{self.label}: {count} rows", err=True, nl=False)
+
+    def finish(self) -> None:
+        if self.enabled:
+            click.echo(f"\r{self.label}: {self.count} rows {self.done}.", err=True)
 
 
 def cli_actor() -> SystemActor:
@@ -261,12 +283,7 @@ def export_command(entity, fmt, since, until, output, clearance):
 
     since_day = parse_day(since, "--since") if since else None
     until_day = parse_day(until, "--until") if until else None
-    show_progress = sys.stderr.isatty()
-
-    def progress(count: int) -> None:
-        if show_progress and count % 10000 == 0:
-            click.echo(f"\r{entity}: {count} rows", err=True, nl=False)
-
+    progress = Progress(entity, "written")
     if entity == "deadlines":  # derived, not stored: --since/--until bound the due dates
         columns = DEADLINE_COLUMNS
         rows = deadline_rows(
@@ -285,8 +302,7 @@ def export_command(entity, fmt, since, until, output, clearance):
     else:
         with output.open("w", encoding="utf-8", newline="") as stream:
             count = write(rows, columns, stream, fmt, progress)
-    if show_progress:
-        click.echo(f"\r{entity}: {count} rows written.", err=True)
+    progress.finish()
     filters = {"since": since, "until": until, "clearance": clearance, "format": fmt}
     with write_transaction():
         record(
@@ -298,6 +314,111 @@ def export_command(entity, fmt, since, until, output, clearance):
             + ", ".join(f"{key}={value}" for key, value in filters.items() if value),
         )
         db.session.commit()
+
+
+@click.command("export-bundle")
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="ZIP file to write; it must not exist yet.",
+)
+@click.option(
+    "--clearance",
+    type=click.Choice(Classification.values()),
+    default="public",
+    show_default=True,
+    help="Export only what this clearance may see.",
+)
+@cli_command(writes=False)
+def export_bundle_command(output: Path, clearance: str):
+    """Write every entity as CSV with a data package, checksums and the audit chain's head."""
+    from registry.audit.services import record
+    from registry.core.enums import AuditAction
+    from registry.exports.bundle import build_bundle
+
+    if output.exists():
+        raise click.ClickException(f"{output} exists already; choose a new file name.")
+    if not output.parent.is_dir():
+        raise click.ClickException(f"The folder {output.parent} does not exist.")
+    # Recorded first, so that the bundle's audit trail ends with its own export.
+    with write_transaction():
+        record(
+            cli_actor(),
+            AuditAction.EXPORT,
+            entity_type="bundle",
+            changes={"clearance": [None, clearance]},
+            reason=f"Export bundle written to {output.name} (clearance {clearance})",
+        )
+        db.session.commit()
+    try:
+        with output.open("xb") as target:
+            summary = build_bundle(target, Classification(clearance), today=date.today())
+    except BaseException:
+        output.unlink(missing_ok=True)
+        raise
+    rows = sum(summary.rows.values())
+    click.echo(
+        f"Bundle written to {output}: {rows} rows in {len(summary.rows)} files; "
+        f"audit head {summary.head_id} {summary.head_hash}."
+    )
+
+
+@click.command("import")
+@click.argument("entity")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "jsonl"]),
+    help="Default: from the file name's extension.",
+)
+@click.option("--dry-run", is_flag=True, help="Check every row and say what would change.")
+@cli_command
+def import_command(entity: str, file: Path, fmt: str | None, dry_run: bool):
+    """Import a file in an export format: every row is checked, then all are written or none."""
+    from registry.exports.importing import (
+        IMPORT_MAX_BYTES,
+        ImportFileError,
+        format_of,
+        import_file,
+    )
+
+    fmt = format_of(file.name, fmt)
+    size = file.stat().st_size
+    if size > IMPORT_MAX_BYTES:
+        raise ImportFileError(
+            f"The file is {size:,} bytes; imports take at most {IMPORT_MAX_BYTES:,} bytes. "
+            "Split it into smaller files."
+        )
+    progress = Progress(f"{entity} import", "checked")
+    report = import_file(
+        entity,
+        file.read_bytes(),
+        fmt,
+        cli_actor(),
+        Classification.SECRET,
+        source=file.name,
+        on_row=progress,
+    )
+    progress.finish()
+    if not report.ok:
+        db.session.rollback()
+        for problem in report.problems:
+            click.echo(problem.line(), err=True)
+        rows = len({problem.row for problem in report.problems})
+        raise click.ClickException(
+            f"{len(report.problems)} problem(s) in {rows} of {report.rows} rows; "
+            "nothing was imported."
+        )
+    if dry_run:
+        db.session.rollback()
+        verbs = {"created": "would be created", "updated": "would be updated"}
+        for number, outcome, label in report.outcomes:
+            click.echo(f"row {number}: {verbs.get(outcome, 'unchanged')}: {label}")
+        click.echo(f"Dry run, nothing written. {report.summary()}.")
+        return
+    click.echo(f"Imported {report.summary()}.")
 
 
 # --- users -------------------------------------------------------------------------------------
@@ -381,11 +502,30 @@ audit_group = AppGroup("audit", help="Check the tamper-evident audit trail.")
 
 
 @audit_group.command("verify")
+@click.option(
+    "--bundle",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Check an export bundle offline instead of the database.",
+)
 @cli_command(writes=False)
-def verify_audit_command():
+def verify_audit_command(bundle: Path | None):
     """Walk the hash chain; exit 1 naming the first broken event."""
     from registry.audit.chain import verify_chain
     from registry.audit.models import AuditEvent
+
+    if bundle is not None:
+        from registry.exports.bundle import BundleError, verify_bundle
+
+        try:
+            check = verify_bundle(str(bundle))
+        except BundleError as error:
+            raise click.ClickException(f"{bundle.name}: {error}") from error
+        scope = "complete chain" if check.complete else "events within the bundle's clearance"
+        click.echo(
+            f"Bundle intact: {check.files} files match their checksums; {check.events} audit "
+            f"events ({scope}) verified; head {check.head_id} {check.head_hash}."
+        )
+        return
 
     rows = db.session.execute(
         select(AuditEvent.__table__).order_by(AuditEvent.id).execution_options(yield_per=1000)
@@ -412,6 +552,8 @@ def register(app) -> None:
     app.cli.add_command(remind_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(export_command)
+    app.cli.add_command(export_bundle_command)
+    app.cli.add_command(import_command)
     app.cli.add_command(users_group)
     app.cli.add_command(audit_group)
     app.cli.add_command(reviews_group)

@@ -89,6 +89,7 @@ def visible_events(clearance: Classification):
     classified = (Agreement, TreatyAction, Obligation, Measurement, Authorization, Review, ExitStep)
     conditions = [
         AuditEvent.entity_type.is_(None),
+        AuditEvent.entity_id.is_(None),  # events on no one record, such as an export of a table
         AuditEvent.entity_type.not_in([model.__tablename__ for model in classified]),
     ]
     for model in classified:

@@ -32,9 +32,13 @@ class EntityService:
     # Values that must never be copied into the audit trail (password hashes).
     unaudited_fields: ClassVar[tuple[str, ...]] = ()
 
-    def create(self, actor: Actor, data: dict, *, reason: str | None = None):
+    def create(
+        self, actor: Actor, data: dict, *, reason: str | None = None, record_id: int | None = None
+    ):
+        """Validate and insert a record; `record_id` keeps an imported record's id."""
         reason = clean_reason(reason, self.noun)
-        return self._insert(actor, self.prepare(self._load(data), None, actor), reason)
+        values = self.prepare(self._load(data), None, actor)
+        return self._insert(actor, values, reason, record_id)
 
     def update(
         self,
@@ -109,9 +113,11 @@ class EntityService:
         if not issubclass(self.model, Archivable):
             raise RuleViolation(f"A {self.noun} is not archived; change or deactivate it instead.")
 
-    def _insert(self, actor: Actor, values: dict, reason: str | None):
+    def _insert(self, actor: Actor, values: dict, reason: str | None, record_id: int | None = None):
         self._check_unique(values, None)
         record_ = self.model(**values)
+        if record_id is not None:
+            record_.id = record_id
         db.session.add(record_)
         self._flush()
         changes = {

@@ -1,17 +1,25 @@
-"""Writing export rows as CSV, JSON or JSON Lines, one row at a time."""
+"""Writing export rows as CSV, JSON or JSON Lines, one row at a time, and reading them back."""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import TextIO
 
 FORMATS = ("csv", "json", "jsonl")
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "jsonl": "application/jsonl",
+}
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A cell that starts with this was given it on export; import takes exactly one away.
+QUOTE = "'"
 
 
 def plain(value):
@@ -26,14 +34,63 @@ def plain(value):
 
 
 def csv_cell(value) -> str:
-    """A CSV cell; text that a spreadsheet would run as a formula is quoted with a '."""
+    """A CSV cell; text that a spreadsheet would run as a formula is quoted with a '.
+
+    Text that already starts with a ' gets one more, as a spreadsheet expects, so that the
+    quoting can be undone exactly on import (`uncsv_cell`).
+    """
     if value is None:
         return ""
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    if isinstance(value, str) and value.startswith((*FORMULA_PREFIXES, QUOTE)):
+        return QUOTE + value
     return str(plain(value))
+
+
+def uncsv_cell(text: str) -> str | None:
+    """The value a CSV cell was written from: empty is null, the formula quote removed."""
+    if text == "":
+        return None
+    return text[1:] if text.startswith(QUOTE) else text
+
+
+def pieces(rows: Iterable[dict], columns: list[str], fmt: str) -> Iterator[str]:
+    """The text of an export, one piece per row (plus any header or closing bracket)."""
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+
+        def line(cells) -> str:
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow(cells)
+            return buffer.getvalue()
+
+        yield "\ufeff" + line(columns)  # the mark makes spreadsheets read the file as UTF-8
+        for row in rows:
+            yield line([csv_cell(row[column]) for column in columns])
+    elif fmt == "jsonl":
+        for row in rows:
+            yield json.dumps({k: plain(v) for k, v in row.items()}, ensure_ascii=False) + "\n"
+    elif fmt == "json":
+        first = True
+        for row in rows:
+            yield ("[\n" if first else ",\n") + json.dumps(
+                {k: plain(v) for k, v in row.items()}, ensure_ascii=False
+            )
+            first = False
+        yield "[]\n" if first else "\n]\n"
+    else:
+        raise ValueError(f"unknown format {fmt!r}")
+
+
+def counted(rows: Iterable[dict], on_row: Callable[[int], None]) -> Iterator[dict]:
+    count = 0
+    for row in rows:
+        yield row
+        count += 1
+        on_row(count)
 
 
 def write(
@@ -45,28 +102,26 @@ def write(
 ) -> int:
     """Write every row in `fmt`; return how many were written."""
     count = 0
-    if fmt == "csv":
-        out.write("\ufeff")  # so that spreadsheets read the file as UTF-8
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([csv_cell(row[column]) for column in columns])
-            count += 1
-            on_row(count)
-    elif fmt == "jsonl":
-        for row in rows:
-            out.write(json.dumps({k: plain(v) for k, v in row.items()}, ensure_ascii=False))
-            out.write("\n")
-            count += 1
-            on_row(count)
-    elif fmt == "json":
-        out.write("[")
-        for row in rows:
-            out.write(",\n" if count else "\n")
-            out.write(json.dumps({k: plain(v) for k, v in row.items()}, ensure_ascii=False))
-            count += 1
-            on_row(count)
-        out.write("\n]\n" if count else "]\n")
-    else:
-        raise ValueError(f"unknown format {fmt!r}")
+
+    def seen(number: int) -> None:
+        nonlocal count
+        count = number
+        on_row(number)
+
+    for piece in pieces(counted(rows, seen), columns, fmt):
+        out.write(piece)
     return count
+
+
+def chunks(rows: Iterable[dict], columns: list[str], fmt: str, size: int = 64 * 1024):
+    """UTF-8 bytes of an export in chunks of about `size`, for a streamed response."""
+    buffered: list[str] = []
+    length = 0
+    for piece in pieces(rows, columns, fmt):
+        buffered.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(buffered).encode("utf-8")
+            buffered, length = [], 0
+    if buffered:
+        yield "".join(buffered).encode("utf-8")

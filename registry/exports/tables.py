@@ -12,13 +12,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
 from registry.agreements.models import Agreement, TreatyAction
 from registry.audit.models import AuditEvent
 from registry.audit.queries import visible_events
-from registry.authorizations.models import Authorization
+from registry.authorizations.models import Authorization, AuthorizationRule
 from registry.core.access import visible
 from registry.core.enums import Classification
 from registry.extensions import db
@@ -38,6 +38,7 @@ ENTITIES = {
     "obligations": Obligation,
     "measurements": Measurement,
     "oversight_bodies": OversightBody,
+    "authorization_rules": AuthorizationRule,
     "authorizations": Authorization,
     "reviews": Review,
     "audit_events": AuditEvent,
@@ -48,9 +49,13 @@ NATURAL_KEYS = {
     "agreements": (("reference", "reference"),),
     "parties": (("iso3", "iso3"), ("name", "name")),
     "oversight_bodies": (("name", "name"),),
+    "authorization_rules": (("name", "name"),),
     "users": (("email", "email"),),
     "obligations": (("title", "title"),),
 }
+# References whose natural key needs the referenced record's own agreement too: an obligation
+# is named by its title within its agreement.
+AGREEMENT_SCOPED = {"obligations"}
 
 
 @dataclass(frozen=True)
@@ -58,10 +63,16 @@ class ExportTable:
     name: str
     columns: list[str]
     query: Select  # yields one row per record, in id order, with the columns above
+    sources: dict  # column name -> the table column it is read from (for types and keys)
 
 
-def export_table(entity: str, clearance: Classification) -> ExportTable:
-    """The columns and the clearance-limited query of one exportable entity."""
+def export_table(
+    entity: str, clearance: Classification, *, only: Select | None = None
+) -> ExportTable:
+    """The columns and the clearance-limited query of one exportable entity.
+
+    `only`, a query of ids, narrows the export to the records a list's filters select.
+    """
     model = ENTITIES[entity]
     base = (
         visible_events(clearance)
@@ -69,13 +80,14 @@ def export_table(entity: str, clearance: Classification) -> ExportTable:
         else visible(select(model), model, clearance, archived=True)
     )
     table = model.__table__
-    selected, names = [], []
+    selected, names, sources = [], [], {}
     joins = []
     for column in table.columns:
         if column.name in SECRET_COLUMNS:
             continue
         selected.append(column)
         names.append(column.name)
+        sources[column.name] = column
         for foreign_key in column.foreign_keys:
             target = foreign_key.column.table
             keys = NATURAL_KEYS.get(target.name, ())
@@ -87,10 +99,26 @@ def export_table(entity: str, clearance: Classification) -> ExportTable:
             for key, label in keys:
                 selected.append(alias.c[key].label(f"{prefix}_{label}"))
                 names.append(f"{prefix}_{label}")
+                sources[f"{prefix}_{label}"] = alias.c[key]
+            if target.name in AGREEMENT_SCOPED:
+                scope = aliased(Agreement.__table__, name=f"ref_{column.name}_agreement")
+                joins.append((scope, alias.c.agreement_id == scope.c.id))
+                selected.append(scope.c.reference.label(f"{prefix}_agreement_reference"))
+                names.append(f"{prefix}_agreement_reference")
+                sources[f"{prefix}_agreement_reference"] = scope.c.reference
     query = base.with_only_columns(*selected)
     for alias, condition in joins:
         query = query.outerjoin(alias, condition)
-    return ExportTable(entity, names, query.order_by(table.c.id))
+    if only is not None:
+        query = query.where(table.c.id.in_(only.with_only_columns(model.id).order_by(None)))
+    return ExportTable(entity, names, query.order_by(table.c.id), sources)
+
+
+def count_rows(export: ExportTable) -> int:
+    """How many rows an export holds now."""
+    return db.session.scalar(
+        select(func.count()).select_from(export.query.order_by(None).subquery())
+    )
 
 
 def stream_rows(
@@ -138,25 +166,33 @@ def deadline_rows(
 
     start = since or today.replace(year=today.year - 5)
     end = until or today.replace(year=today.year + 5)
-    deadlines = find_deadlines(clearance, start, end, today=today)
+    return deadline_records(find_deadlines(clearance, start, end, today=today), today=today)
+
+
+def deadline_records(deadlines: list, *, today: date) -> Iterator[dict]:
+    """Export rows of derived deadlines; people and bodies are looked up once, now."""
     user_ids = {user_id for deadline in deadlines for user_id in deadline.responsible_ids}
     emails = dict(
         db.session.execute(select(User.id, User.email).where(User.id.in_(user_ids))).all()
     )
     bodies = dict(db.session.execute(select(OversightBody.id, OversightBody.name)).all())
-    for deadline in deadlines:
-        yield {
-            "key": deadline.uid,
-            "kind": deadline.kind,
-            "due_on": deadline.due_on,
-            "days_left": deadline.days_left(today),
-            "title": deadline.title,
-            "agreement_id": deadline.agreement_id,
-            "agreement_reference": deadline.agreement_reference,
-            "classification": deadline.classification,
-            "responsible_emails": "; ".join(
-                emails[i] for i in deadline.responsible_ids if i in emails
-            ),
-            "oversight_body_id": deadline.oversight_body_id,
-            "oversight_body_name": bodies.get(deadline.oversight_body_id),
-        }
+
+    def rows() -> Iterator[dict]:
+        for deadline in deadlines:
+            yield {
+                "key": deadline.uid,
+                "kind": deadline.kind,
+                "due_on": deadline.due_on,
+                "days_left": deadline.days_left(today),
+                "title": deadline.title,
+                "agreement_id": deadline.agreement_id,
+                "agreement_reference": deadline.agreement_reference,
+                "classification": deadline.classification,
+                "responsible_emails": "; ".join(
+                    emails[i] for i in deadline.responsible_ids if i in emails
+                ),
+                "oversight_body_id": deadline.oversight_body_id,
+                "oversight_body_name": bodies.get(deadline.oversight_body_id),
+            }
+
+    return rows()

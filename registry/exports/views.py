@@ -1,0 +1,287 @@
+"""Downloads of the lists (CSV, JSON, JSON Lines), the export bundle, and the import page.
+
+A download follows the list's filters (every matching row, not one page), stays within the
+reader's clearance, and is recorded in the audit trail before its first byte leaves, with the
+filters and the number of rows.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import tempfile
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Response,
+    render_template,
+    request,
+    stream_with_context,
+)
+from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from registry.agreements import queries as agreement_queries
+from registry.audit.models import AuditEvent
+from registry.audit.queries import visible_events
+from registry.audit.services import record
+from registry.core.access import clearance_of, visible
+from registry.core.db import write_transaction
+from registry.core.enums import AuditAction
+from registry.core.errors import RegistryError
+from registry.core.permissions import Permission
+from registry.core.queries import matching
+from registry.exports.formats import FORMATS, MEDIA_TYPES, chunks
+from registry.exports.importing import IMPORTABLE, format_of, import_file
+from registry.exports.tables import (
+    DEADLINE_COLUMNS,
+    count_rows,
+    deadline_records,
+    export_table,
+    stream_rows,
+)
+from registry.extensions import db
+from registry.oversight.models import OversightBody
+from registry.parties.models import Party
+from registry.web.access import requires
+
+blueprint = Blueprint("exports", __name__)
+
+WEB_IMPORT_MAX_BYTES = 1024 * 1024  # uploads stay well under the app's request size limit
+
+
+def _route(path: str, endpoint: str):
+    """Register a view at `path.csv`, `path.json` and `path.jsonl`."""
+
+    def decorate(view):
+        for fmt in FORMATS:
+            blueprint.add_url_rule(f"{path}.{fmt}", endpoint, view, defaults={"fmt": fmt})
+        return view
+
+    return decorate
+
+
+def _download(entity: str, fmt: str, columns, rows, count: int, filters: dict) -> Response:
+    user = current_user._get_current_object()
+    db.session.rollback()  # begin afresh as a writer (SQLite cannot upgrade a reader)
+    with write_transaction():
+        changes = {"format": [None, fmt], "rows": [None, count]}
+        changes.update({key: [None, value] for key, value in filters.items() if value})
+        record(
+            user,
+            AuditAction.EXPORT,
+            entity_type=entity,
+            changes=changes,
+            reason=f"Downloaded {entity} as {fmt.upper()} ({count} rows)",
+        )
+        db.session.commit()
+    response = Response(
+        stream_with_context(chunks(rows(), columns, fmt)), content_type=MEDIA_TYPES[fmt]
+    )
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{entity}-{date.today().isoformat()}.{fmt}"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _table_download(entity: str, fmt: str, only, filters: dict) -> Response:
+    table = export_table(entity, clearance_of(current_user), only=only)
+    return _download(
+        entity, fmt, table.columns, lambda: stream_rows(table), count_rows(table), filters
+    )
+
+
+@_route("/agreements/export", "agreements")
+@requires(Permission.EXPORT)
+def agreements(fmt: str):
+    from registry.agreements.views import read_filters
+
+    filters = read_filters(request.args)
+    only = agreement_queries.search_agreements(clearance_of(current_user), filters)
+    shown = {
+        key: value
+        for key, value in request.args.items()
+        if key not in ("page", "per_page", "sort", "direction") and value
+    }
+    return _table_download("agreements", fmt, only, shown)
+
+
+@_route("/parties/export", "parties")
+@requires(Permission.EXPORT)
+def parties(fmt: str):
+    text = request.args.get("q", "").strip()[:200]
+    only = matching(visible_query(Party), text, Party.name, exact=(Party.iso3, text.upper()))
+    return _table_download("parties", fmt, only, {"q": text})
+
+
+@_route("/oversight-bodies/export", "oversight_bodies")
+@requires(Permission.EXPORT)
+def oversight_bodies(fmt: str):
+    text = request.args.get("q", "").strip()[:200]
+    only = matching(
+        visible_query(OversightBody), text, OversightBody.name, OversightBody.short_name
+    )
+    return _table_download("oversight_bodies", fmt, only, {"q": text})
+
+
+@_route("/audit/export", "audit_events")
+@requires(Permission.EXPORT)
+def audit_events(fmt: str):
+    from registry.core.enums import AuditAction as Action
+    from registry.core.permissions import can
+
+    if not can(current_user, Permission.AUDIT):  # the trail itself needs both permissions
+        from registry.web.access import refuse
+
+        refuse(f"GET {request.path} needs permission {Permission.AUDIT.value}")
+    only = visible_events(clearance_of(current_user))
+    action = request.args.get("action", "")
+    if action in Action.values():
+        only = only.where(AuditEvent.action == action)
+    entity_type = request.args.get("entity_type", "")[:40]
+    if entity_type:
+        only = only.where(AuditEvent.entity_type == entity_type)
+    filters = {"action": action if action in Action.values() else "", "entity_type": entity_type}
+    return _table_download("audit_events", fmt, only, filters)
+
+
+@_route("/deadlines/export", "deadlines")
+@requires(Permission.EXPORT)
+def deadlines(fmt: str):
+    from registry.deadlines import listing
+
+    today = date.today()
+    result = listing.run_search(
+        clearance_of(current_user), request.args, reader_id=current_user.id, today=today
+    )
+    found = result.deadlines
+    rows = deadline_records(found, today=today)  # names are looked up now, not while streaming
+    return _download(
+        "deadlines", fmt, DEADLINE_COLUMNS, lambda: rows, len(found), result.search.args()
+    )
+
+
+def visible_query(model):
+    from sqlalchemy import select
+
+    return visible(select(model), model, clearance_of(current_user))
+
+
+@blueprint.get("/exports/bundle.zip")
+@requires(Permission.EXPORT)
+def bundle():
+    from registry.exports.bundle import build_bundle
+
+    user = current_user._get_current_object()
+    clearance = clearance_of(user)
+    db.session.rollback()
+    with write_transaction():
+        # Recorded first, so that the bundle's audit trail ends with its own download.
+        record(
+            user,
+            AuditAction.EXPORT,
+            entity_type="bundle",
+            changes={"clearance": [None, clearance.value]},
+            reason=f"Downloaded the export bundle (clearance {clearance.value})",
+        )
+        db.session.commit()
+    spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115
+    build_bundle(spool, clearance, today=date.today())
+    spool.seek(0)
+
+    def stream():
+        with spool:
+            while block := spool.read(64 * 1024):
+                yield block
+
+    response = Response(stream(), mimetype="application/zip")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="registry-bundle-{date.today().isoformat()}.zip"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- imports ----------------------------------------------------------------------------------
+
+
+@blueprint.errorhandler(RequestEntityTooLarge)
+def too_large(error):
+    message = (
+        f"The file is larger than the {_size(WEB_IMPORT_MAX_BYTES)} an upload may be. "
+        "Split it into smaller files, or import it with the registry import command."
+    )
+    return _import_page(file_error=message), 413
+
+
+def _size(count: int) -> str:
+    if count >= 1024 * 1024:
+        return f"{count / (1024 * 1024):g} MiB"
+    return f"{count / 1024:g} KiB" if count >= 1024 else f"{count} bytes"
+
+
+def _import_page(**context):
+    return render_template(
+        "exports/import.html",
+        entities=IMPORTABLE,
+        formats=FORMATS,
+        limit=_size(WEB_IMPORT_MAX_BYTES),
+        page_title="Import records",
+        chosen=context.pop("chosen", {}),
+        **context,
+    )
+
+
+@blueprint.route("/imports", methods=["GET", "POST"])
+@requires(Permission.EDIT)
+def imports():
+    if request.method == "GET":
+        return _import_page()
+    chosen = {
+        "entity": request.form.get("entity", ""),
+        "format": request.form.get("format", ""),
+    }
+    if chosen["entity"] not in IMPORTABLE:
+        return _import_page(chosen=chosen, file_error="Choose what the file holds."), 422
+    upload = request.files.get("file")
+    content = request.form.get("content", "")
+    if upload is not None and upload.filename:
+        filename = upload.filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200]
+        data = upload.read(WEB_IMPORT_MAX_BYTES + 1)
+    elif content:
+        filename = request.form.get("filename", "upload")[:200]
+        try:
+            data = base64.b64decode(content, validate=True)
+        except (binascii.Error, ValueError):
+            return _import_page(chosen=chosen, file_error="The file did not arrive intact."), 400
+    else:
+        return _import_page(chosen=chosen, file_error="Choose a file to import."), 422
+    if len(data) > WEB_IMPORT_MAX_BYTES:
+        return too_large(None)
+    preview = request.form.get("action") != "import"
+    user = current_user._get_current_object()
+    db.session.rollback()
+    try:
+        fmt = format_of(filename, chosen["format"] or None)
+        with write_transaction():
+            report = import_file(
+                chosen["entity"], data, fmt, user, clearance_of(user), source=filename
+            )
+            if report.ok and not preview:
+                db.session.commit()
+            else:
+                db.session.rollback()
+    except RegistryError as error:
+        db.session.rollback()
+        return _import_page(chosen=chosen, file_error=str(error), filename=filename), 422
+    return _import_page(
+        chosen={**chosen, "format": fmt},
+        report=report,
+        preview=preview,
+        filename=filename,
+        content=base64.b64encode(data).decode("ascii") if preview and report.ok else "",
+        digest=hashlib.sha256(data).hexdigest(),
+    ), (200 if report.ok else 422)
