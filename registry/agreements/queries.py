@@ -39,14 +39,20 @@ class Participation:
         return {party_id: self.standing(party_id, on) for party_id in self.actions}
 
 
-def participation(agreement_ids: list[int]) -> dict[int, Participation]:
-    """The participation in each agreement, read in one query."""
+def participation(
+    agreement_ids: list[int] | Select, *, party_id: int | None = None
+) -> dict[int, Participation]:
+    """The participation in each agreement, read in one query; with `party_id`, that party's
+    alone (its own actions and its successors'), which is all its standing depends on."""
     grouped: dict[int, Participation] = defaultdict(Participation)
-    actions = db.session.scalars(
-        select(TreatyAction).where(
-            TreatyAction.agreement_id.in_(agreement_ids), TreatyAction.archived_at.is_(None)
-        )
+    query = select(TreatyAction).where(
+        TreatyAction.agreement_id.in_(agreement_ids), TreatyAction.archived_at.is_(None)
     )
+    if party_id is not None:
+        query = query.where(
+            or_(TreatyAction.party_id == party_id, TreatyAction.predecessor_id == party_id)
+        )
+    actions = db.session.scalars(query)
     for action in actions:
         record = grouped[action.agreement_id]
         record.actions[action.party_id].append(action)

@@ -27,13 +27,20 @@ def visible(query: Select, model, clearance: Classification, *, archived: bool =
     from registry.agreements.models import Agreement
 
     levels = allowed_levels(clearance)
+    everything = len(levels) == len(Classification)  # cleared for all: nothing to hide
     if not archived and hasattr(model, "archived_at"):
         query = query.where(model.archived_at.is_(None))
-    if hasattr(model, "classification"):
+    if hasattr(model, "classification") and not everything:
         query = query.where(model.classification.in_(levels))
     if model is not Agreement and hasattr(model, "agreement_id"):
-        visible_agreements = select(Agreement.id).where(Agreement.classification.in_(levels))
-        query = query.where(model.agreement_id.in_(visible_agreements))
+        if not everything:
+            # EXISTS, probed per row by primary key, lets a list or an export walk its own
+            # table in id order; an IN list of every visible agreement made SQLite walk them.
+            query = query.where(
+                select(Agreement.id)
+                .where(Agreement.id == model.agreement_id, Agreement.classification.in_(levels))
+                .exists()
+            )
     elif hasattr(model, "obligation_id"):  # a measurement is as visible as its obligation
         from registry.obligations.models import Obligation
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from registry.agreements import rules
@@ -25,6 +25,7 @@ from registry.core.enums import (
     AuthorizationDecision,
     AuthorizationRequirement,
     Classification,
+    ClockTrigger,
     ClockUnit,
     DeadlineKind,
     ExitStepKind,
@@ -215,8 +216,13 @@ def _all_kinds(clearance, start, end, agreement_id, today) -> Iterator[Deadline]
             body_id=step.body_id,
         )
 
-    agreements = db.session.scalars(_scoped(Agreement, clearance, agreement_id)).all()
-    yield from _rule_clocks(agreements, clearance, deadline)
+    live_rules = authorisation_queries.live_rules()
+    agreements = db.session.scalars(
+        _scoped(Agreement, clearance, agreement_id).where(
+            _may_have_dates_between(start, end, live_rules)
+        )
+    ).all()
+    yield from _rule_clocks(agreements, live_rules, clearance, deadline)
     for agreement in agreements:
         name = agreement.short_title or agreement.title
         if agreement.expires_on and start <= agreement.expires_on <= end:
@@ -290,9 +296,69 @@ def _all_kinds(clearance, start, end, agreement_id, today) -> Iterator[Deadline]
         )
 
 
-def _rule_clocks(agreements, clearance, deadline) -> Iterator[Deadline]:
+def _may_have_dates_between(start: date, end: date, live_rules) -> ColumnElement[bool]:
+    """Agreements that may have an expiry, notice date or rule clock in [start, end].
+
+    A superset, cheap to find with the date indexes; the exact dates are worked out in Python
+    for these alone, so the work follows the window, not the size of the registry.
+    """
+    slack = timedelta(days=7)  # month-end clamping moves a date by a few days at most
+    conditions = [Agreement.expires_on.between(start, end)]
+    with_notice = Agreement.notice_period.is_not(None)
+    conditions.append(
+        and_(
+            with_notice,
+            Agreement.notice_min_in_force.is_(None),
+            Agreement.entered_into_force_on.between(start, end),
+        )
+    )
+    minimums = db.session.scalars(
+        select(Agreement.notice_min_in_force)
+        .where(with_notice, Agreement.notice_min_in_force.is_not(None))
+        .distinct()
+    )
+    for minimum in minimums:
+        delta = parse_period(minimum)
+        conditions.append(
+            and_(
+                with_notice,
+                Agreement.notice_min_in_force == minimum,
+                Agreement.entered_into_force_on.between(start - delta - slack, end - delta + slack),
+            )
+        )
+    ruled = select(Authorization.agreement_id).where(
+        Authorization.rule_id.is_not(None), Authorization.archived_at.is_(None)
+    )
+    conditions.append(Agreement.id.in_(ruled))
+    for rule in live_rules:
+        if rule.trigger == ClockTrigger.SUBMISSION:
+            continue  # these clocks run from steps, found above
+        column = (
+            Agreement.concluded_on
+            if rule.trigger == ClockTrigger.SIGNATURE
+            else Agreement.entered_into_force_on
+        )
+        earliest = start - _longest_run(rule) - slack
+        if rule.applies_from:
+            earliest = max(earliest, rule.applies_from)
+        conditions.append(
+            and_(Agreement.legal_nature == rule.legal_nature, column.between(earliest, end))
+        )
+    return or_(*conditions)
+
+
+def _longest_run(rule) -> timedelta:
+    """How long after its event a rule's clock can fall due, generously."""
+    length = rule.period_length or 0
+    if rule.period_unit == ClockUnit.MONTH_END:
+        return timedelta(days=31 * (length + 1))
+    if rule.period_unit == ClockUnit.SITTING_DAYS:
+        return timedelta(days=30 * length + 366)  # recesses: at least one sitting a month
+    return timedelta(days=length)
+
+
+def _rule_clocks(agreements, rules, clearance, deadline) -> Iterator[Deadline]:
     """Each applicable authorisation rule's running clock, read in a fixed number of queries."""
-    rules = authorisation_queries.live_rules()
     natures = {rule.legal_nature for rule in rules}
     concerned = [agreement for agreement in agreements if agreement.legal_nature in natures]
     if not concerned:

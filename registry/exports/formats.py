@@ -20,6 +20,7 @@ MEDIA_TYPES = {
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # A cell that starts with this was given it on export; import takes exactly one away.
 QUOTE = "'"
+_QUOTED_FIRST = frozenset((*FORMULA_PREFIXES, QUOTE))
 
 
 def plain(value):
@@ -41,6 +42,11 @@ def csv_cell(value) -> str:
     """
     if value is None:
         return ""
+    kind = type(value)  # the common cases first: this runs for every cell of every export
+    if kind is str:
+        return QUOTE + value if value[:1] in _QUOTED_FIRST else value
+    if kind is int:
+        return str(value)
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     if isinstance(value, str) and value.startswith((*FORMULA_PREFIXES, QUOTE)):
@@ -72,13 +78,11 @@ def pieces(rows: Iterable[dict], columns: list[str], fmt: str) -> Iterator[str]:
             yield line([csv_cell(row[column]) for column in columns])
     elif fmt == "jsonl":
         for row in rows:
-            yield json.dumps({k: plain(v) for k, v in row.items()}, ensure_ascii=False) + "\n"
+            yield json.dumps(row, ensure_ascii=False, default=plain) + "\n"
     elif fmt == "json":
         first = True
         for row in rows:
-            yield ("[\n" if first else ",\n") + json.dumps(
-                {k: plain(v) for k, v in row.items()}, ensure_ascii=False
-            )
+            yield ("[\n" if first else ",\n") + json.dumps(row, ensure_ascii=False, default=plain)
             first = False
         yield "[]\n" if first else "\n]\n"
     else:

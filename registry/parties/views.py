@@ -77,6 +77,9 @@ def index():
     )
 
 
+AGREEMENTS_PER_PAGE = 100
+
+
 @blueprint.get("/parties/<int:party_id>")
 @requires(Permission.READ)
 def show(party_id: int):
@@ -85,12 +88,16 @@ def show(party_id: int):
     involved = select(TreatyAction.agreement_id).where(
         or_(TreatyAction.party_id == party.id, TreatyAction.predecessor_id == party.id)
     )
-    agreements = db.session.scalars(
+    agreements, total, page, last_page = paginate(
         visible(select(Agreement), Agreement, clearance_of(current_user))
         .where(Agreement.id.in_(involved))
-        .order_by(Agreement.concluded_on.desc().nulls_last())
-    ).all()
-    participation = queries.participation([agreement.id for agreement in agreements])
+        .order_by(Agreement.concluded_on.desc().nulls_last(), Agreement.id.desc()),
+        page=request.args.get("page", 1, type=int) or 1,
+        per_page=AGREEMENTS_PER_PAGE,
+    )
+    participation = queries.participation(
+        [agreement.id for agreement in agreements], party_id=party.id
+    )
     rows = [(a, participation[a.id].standing(party.id, today)) for a in agreements]
     clearance = clearance_of(current_user)
     measured = db.session.scalars(
@@ -107,6 +114,9 @@ def show(party_id: int):
         "parties/show.html",
         party=party,
         rows=rows,
+        total=total,
+        page=page,
+        last_page=last_page,
         today=today,
         charts=charts_for(obligations, measured, series_of=lambda m: party.name),
         history=history_of(party, clearance),

@@ -172,3 +172,27 @@ def test_the_dashboard_runs_the_same_queries_for_2_or_12_deadlines_of_each_kind(
     page = browser.get("/dashboard").page
     assert "Late duty 9" in page.text, "the deadlines are on the page"
     assert len(many) == len(few), describe(few, many)
+
+
+def test_a_party_page_reads_its_own_standing_and_pages_its_agreements(
+    app, sign_in, make_agreement, make_party, make_action, monkeypatch
+):
+    from registry.parties import views as party_views
+
+    monkeypatch.setattr(party_views, "AGREEMENTS_PER_PAGE", 2)
+    party, others = make_party(name="Pagedland"), [make_party() for _ in range(3)]
+    for number in range(3):
+        agreement = make_agreement(
+            title=f"Accord {number}", concluded_on=f"199{number}-01-01", entered_into_force_on=None
+        )
+        make_action(agreement, party, "ratification", f"199{number}-06-01")
+        for other in others:  # other parties' actions must not change this party's standing
+            make_action(agreement, other, "withdrawal_notice", "2030-01-01", "2029-01-01")
+    db.session.commit()
+    browser = sign_in("viewer")
+    first = browser.get(f"/parties/{party.id}").page
+    assert [row[1] for row in first.main.find("table").rows()] == ["Accord 2", "Accord 1"]
+    assert {row[2] for row in first.main.find("table").rows()} == {"Party"}
+    assert "page 1 of 2" in first.text
+    second = browser.get(f"/parties/{party.id}?page=2").page
+    assert [row[1] for row in second.main.find("table").rows()] == ["Accord 0"]
