@@ -13,7 +13,7 @@ from registry.agreements import rules
 from registry.agreements.models import Agreement, TreatyAction
 from registry.core.access import visible
 from registry.core.enums import Classification, Standing, TreatyActionKind
-from registry.core.queries import matching
+from registry.core.queries import matching, ordering
 from registry.extensions import db
 from registry.parties.models import Party
 
@@ -168,9 +168,13 @@ def search_agreements(clearance: Classification, filters: AgreementFilters) -> S
             or_(Agreement.expires_on.is_(None), Agreement.expires_on > day),
             or_(Agreement.terminated_on.is_(None), Agreement.terminated_on > day),
         )
+    return query.order_by(*agreement_order(filters, reverse=False))
+
+
+def agreement_order(filters: AgreementFilters, *, reverse: bool) -> tuple:
+    """The list's order, or exactly its reverse (blanks last, or first when reversed)."""
     column = SORTS.get(filters.sort, Agreement.concluded_on)
-    ordered = column.desc().nulls_last() if filters.descending else column.asc().nulls_last()
-    return query.order_by(ordered, Agreement.id.desc() if filters.descending else Agreement.id)
+    return ordering(column, Agreement.id, descending=filters.descending, reverse=reverse)
 
 
 def children_of(agreement: Agreement, clearance: Classification) -> dict[str, list]:

@@ -223,7 +223,10 @@ def index():
     per_page = per_page if per_page in PER_PAGE_CHOICES else 50
     query = queries.search_agreements(clearance_of(current_user), filters)
     rows, total, page, last_page = paginate(
-        query, page=request.args.get("page", 1, type=int) or 1, per_page=per_page
+        query,
+        page=request.args.get("page", 1, type=int) or 1,
+        per_page=per_page,
+        reverse_order=queries.agreement_order(filters, reverse=True),
     )
     args = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template(

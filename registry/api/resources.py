@@ -17,7 +17,13 @@ from sqlalchemy import Select, select
 from werkzeug.exceptions import BadRequest
 
 from registry.agreements.models import Agreement, TreatyAction
-from registry.agreements.queries import SORTS, AgreementFilters, search_agreements, standings_in
+from registry.agreements.queries import (
+    SORTS,
+    AgreementFilters,
+    agreement_order,
+    search_agreements,
+    standings_in,
+)
 from registry.agreements.schemas import AgreementSchema, TreatyActionSchema
 from registry.agreements.services import agreements, treaty_actions
 from registry.api import schemas as api_schemas
@@ -44,7 +50,7 @@ from registry.core.enums import (
 )
 from registry.core.errors import Conflict, RuleViolation, ValidationFailed
 from registry.core.permissions import Permission
-from registry.core.queries import matching, paginate
+from registry.core.queries import matching, ordering, paginate
 from registry.core.services import EntityService
 from registry.deadlines.queries import DeadlineFilters, find_deadlines
 from registry.extensions import db
@@ -121,14 +127,21 @@ class Resource:
         for name, (_, column) in self.filters.items():
             if args.get(name) is not None:
                 query = query.where(column == args[name])
-        column = self.sorts[args["sort"]]
-        if args["order"] == "desc":
-            return query.order_by(column.desc().nulls_last(), self.model.id.desc())
-        return query.order_by(column.asc().nulls_last(), self.model.id)
+        return query.order_by(*self.ordering(args))
+
+    def ordering(self, args: dict, *, reverse: bool = False) -> tuple:
+        if self.search is not None:
+            return agreement_order(_agreement_filters(args), reverse=reverse)
+        return ordering(
+            self.sorts[args["sort"]],
+            self.model.id,
+            descending=args["order"] == "desc",
+            reverse=reverse,
+        )
 
 
-def _search_agreements(clearance: Classification, args: dict) -> Select:
-    filters = AgreementFilters(
+def _agreement_filters(args: dict) -> AgreementFilters:
+    return AgreementFilters(
         text=args.get("q", ""),
         party=args.get("party", ""),
         **{
@@ -139,7 +152,10 @@ def _search_agreements(clearance: Classification, args: dict) -> Select:
         sort=args["sort"],
         descending=args["order"] == "desc",
     )
-    return search_agreements(clearance, filters)
+
+
+def _search_agreements(clearance: Classification, args: dict) -> Select:
+    return search_agreements(clearance, _agreement_filters(args))
 
 
 def _choice(enum) -> fields.Enum:

@@ -9,6 +9,8 @@
   `page.form_values()` what a browser would submit from the page's main form.
 - `client.submit(url, changes)`: open the form at `url`, keep everything it shows (the CSRF
   token and the record's version included), apply `changes` and post it, as a person would.
+- `api_as(role, clearance)`: a client whose every request carries a new user's API token
+  (`client.user`, `client.token`); `api_as(None)` is an anonymous caller.
 - `sign_in(role, clearance)`: a new client, signed in through the login form as a new user
   (`client.user`) with that role and clearance.
 """
@@ -23,6 +25,7 @@ from argon2 import PasswordHasher
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from registry.api import tokens
 from registry.extensions import db
 
 PASSWORD = "a long enough password"  # the default of the `make_user` factory
@@ -289,3 +292,19 @@ def sign_in(new_client, make_user):
         return browser
 
     return signed_in
+
+
+@pytest.fixture
+def api_as(new_client, make_user):
+    def caller(role: str | None = "editor", clearance: str = "secret", **overrides):
+        client = new_client()
+        if role is None:
+            return client
+        user = make_user(role=role, clearance=clearance, **overrides)
+        _, secret = tokens.create_token(user, {"name": "Test script"})
+        db.session.commit()
+        client.user, client.token = user, secret
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
+        return client
+
+    return caller
