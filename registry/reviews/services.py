@@ -74,6 +74,24 @@ class ReviewService(EntityService):
         # is its recorder, and so cannot approve it.
         if isinstance(actor, User) and (existing is None or existing.recorded_by_id is None):
             values["recorded_by_id"] = actor.id
+        status = values.get("status")
+        if existing is not None and status is not None and status != existing.status:
+            raise ValidationFailed(
+                {
+                    "status": [
+                        "A review changes status by its steps: start, submit, return, approve."
+                    ]
+                },
+                self.noun,
+            )
+        if existing is None and status == ReviewStatus.SUBMITTED:  # recorded as handed in
+            missing = {
+                field: [message]
+                for field, message in REQUIRED_TO_SUBMIT.items()
+                if values.get(field) in (None, "")
+            }
+            if missing:
+                raise ValidationFailed(missing, self.noun)
         agreement = db.session.get(Agreement, values["agreement_id"])
         if values.get("obligation_id"):
             obligation = db.session.get(Obligation, values["obligation_id"])

@@ -208,7 +208,15 @@ def test_an_approved_review_drops_out(make_agreement, make_user):
     recorder = make_user(role="reviewer")
     approver = make_user(role="reviewer")
     review = reviews.create(
-        recorder, {"agreement_id": treaty.id, "due_on": "2027-06-30", "status": "submitted"}
+        recorder,
+        {
+            "agreement_id": treaty.id,
+            "due_on": "2027-06-30",
+            "status": "submitted",
+            "compliance": "compliant",
+            "outcome": "continue",
+            "findings": "All obligations met.",
+        },
     )
     db.session.commit()
 
