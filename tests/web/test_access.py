@@ -189,6 +189,7 @@ def test_every_route_answers_each_reader_as_the_permission_table_says(
         else:
             response = browser.post(url, data={"csrf_token": token})
         status = response.status_code
+        response.close()  # a streamed download stops here, as when a browser goes away
         location = urlsplit(response.headers.get("Location", ""))
         to_login = status == 302 and location.path == "/login"
         denied = denied_events()[denied_before:]
