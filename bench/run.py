@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         "--database-url",
         default=os.environ.get("REGISTRY_DATABASE_URL") or f"sqlite:///{DEFAULT_DATABASE}",
     )
-    parser.add_argument("--requests", type=int, default=40, help="per page and client")
+    parser.add_argument("--requests", type=int, default=10, help="per page and client")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-datasette", action="store_true")
     args = parser.parse_args(argv)
@@ -76,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         }
     results["exports"] = measure_exports(env, sqlite_path, args.repeat, not args.no_datasette)
     results["reminders"] = measure_reminders(env, args.repeat)
+    results["import"] = measure_import(env)
     report(results)
     out = BENCH / "results" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.parent.mkdir(exist_ok=True)
@@ -430,6 +431,54 @@ print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru
     }
 
 
+IMPORT = """
+import resource, sys, time
+from registry.cli import cli
+started = time.perf_counter()
+cli.main(["import", sys.argv[1], sys.argv[2]], standalone_mode=False)
+print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def measure_import(env: dict) -> dict:
+    """Agreements exported from the bench database, imported into an empty one."""
+    with tempfile.TemporaryDirectory() as scratch:
+        files = {}
+        for entity in ("parties", "agreements"):
+            files[entity] = str(Path(scratch) / f"{entity}.csv")
+            subprocess.run(  # noqa: S603
+                [
+                    PYTHON,
+                    "-m",
+                    "flask",
+                    "--app",
+                    "wsgi:app",
+                    "export",
+                    entity,
+                    "--clearance",
+                    "secret",
+                    "--output",
+                    files[entity],
+                ],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+        empty = {**env, "REGISTRY_DATABASE_URL": f"sqlite:///{scratch}/empty.sqlite3"}
+        subprocess.run(  # noqa: S603
+            [PYTHON, "-m", "flask", "--app", "wsgi:app", "db", "upgrade"],
+            cwd=ROOT,
+            env=empty,
+            check=True,
+            capture_output=True,
+        )
+        timed_child(IMPORT, ["parties", files["parties"]], empty)
+        seconds, peak = timed_child(IMPORT, ["agreements", files["agreements"]], empty)
+        rows = env_count(empty, "agreements")
+    return {"entity": "agreements", "rows": rows, "rows_per_s": rows / seconds, "peak_mb": peak}
+
+
 def table_counts(env: dict) -> dict:
     return {
         table: env_count(env, table)
@@ -511,6 +560,12 @@ def report(results: dict) -> None:
             )
             + f"{entry['registry_peak_mb']:>7.0f}"
         )
+    imported = results["import"]
+    print(
+        f"Import of {imported['rows']:,} {imported['entity']} into an empty registry: "
+        f"{imported['rows_per_s']:,.0f} rows/s, {imported['peak_mb']:.0f} MB "
+        "(target ≥ 20,000 rows/s)"
+    )
     reminders = results["reminders"]
     print(
         f"\nReminder job (dry run): {reminders['seconds']:.1f} s, "
