@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-datasette", action="store_true")
     parser.add_argument("--no-pages", action="store_true", help="skip the latency runs")
+    parser.add_argument("--no-import", action="store_true", help="skip the import run")
     args = parser.parse_args(argv)
     env = {
         **os.environ,
@@ -79,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             }
     results["exports"] = measure_exports(env, sqlite_path, args.repeat, not args.no_datasette)
     results["reminders"] = measure_reminders(env, args.repeat)
-    results["import"] = measure_import(env)
+    if not args.no_import:
+        results["import"] = measure_import(env)
     report(results)
     out = BENCH / "results" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.parent.mkdir(exist_ok=True)
@@ -576,12 +578,13 @@ def report_exports(results: dict) -> None:
             )
             + f"{entry['registry_peak_mb']:>7.0f}"
         )
-    imported = results["import"]
-    print(
-        f"Import of {imported['rows']:,} {imported['entity']} into an empty registry: "
-        f"{imported['rows_per_s']:,.0f} rows/s, {imported['peak_mb']:.0f} MB "
-        "(target ≥ 20,000 rows/s)"
-    )
+    imported = results.get("import")
+    if imported:
+        print(
+            f"Import of {imported['rows']:,} {imported['entity']} into an empty registry: "
+            f"{imported['rows_per_s']:,.0f} rows/s, {imported['peak_mb']:.0f} MB "
+            "(target ≥ 20,000 rows/s)"
+        )
     reminders = results["reminders"]
     print(
         f"\nReminder job (dry run): {reminders['seconds']:.1f} s, "
