@@ -69,13 +69,14 @@ def is_api_request() -> bool:
 def json_http_error(error: HTTPException):
     """An HTTP error under /api/ in the API's JSON shape, keeping headers such as Allow."""
     db.session.rollback()
-    messages = getattr(error, "data", {}).get("messages") if hasattr(error, "data") else None
-    errors = None
-    if isinstance(messages, dict):
-        # webargs nests the messages by location (query, json): name the parameter plainly.
-        errors = {}
-        for by_location in messages.values():
-            errors.update(by_location if isinstance(by_location, dict) else {})
+    # webargs nests its messages by location (query, json): name the parameter plainly.
+    by_location = getattr(error, "data", {}).get("messages") or {}
+    errors = {
+        name: problems
+        for messages in by_location.values()
+        if isinstance(messages, dict)
+        for name, problems in messages.items()
+    }
     message = {
         404: "There is no such record, or it is not visible to you.",
         405: f"This address does not accept {request.method}.",

@@ -24,7 +24,6 @@ from registry.agreements.queries import (
     search_agreements,
     standings_in,
 )
-from registry.agreements.schemas import AgreementSchema, TreatyActionSchema
 from registry.agreements.services import agreements, treaty_actions
 from registry.api import schemas as api_schemas
 from registry.api.auth import add_rate_limit_headers, authenticate, needs
@@ -32,7 +31,6 @@ from registry.api.errors import PreconditionFailed, error_response, validation_r
 from registry.audit.models import AuditEvent
 from registry.audit.queries import visible_events
 from registry.authorizations.models import Authorization
-from registry.authorizations.schemas import AuthorizationSchema
 from registry.authorizations.services import authorizations
 from registry.core.access import clearance_of, visible
 from registry.core.db import write_transaction
@@ -55,16 +53,12 @@ from registry.core.services import EntityService
 from registry.deadlines.queries import DeadlineFilters, find_deadlines
 from registry.extensions import db
 from registry.obligations.models import Measurement, Obligation
-from registry.obligations.schemas import MeasurementSchema, ObligationSchema
 from registry.obligations.services import measurements, obligations
 from registry.oversight.models import OversightBody
-from registry.oversight.schemas import OversightBodySchema
 from registry.oversight.services import oversight_bodies
 from registry.parties.models import Party
-from registry.parties.schemas import PartySchema
 from registry.parties.services import parties
 from registry.reviews.models import Review
-from registry.reviews.schemas import ReviewSchema
 from registry.reviews.services import reviews
 from registry.web.access import load_visible
 
@@ -103,10 +97,7 @@ class Resource:
     """One kind of record the API reads and writes through its service."""
 
     path: str
-    name: str
-    model: type
     service: EntityService
-    schema: type[Schema]
     sorts: dict[str, Any]
     # Query parameter → (its field, the column it must equal).
     filters: dict[str, tuple[fields.Field, Any]] = field(default_factory=dict)
@@ -114,6 +105,18 @@ class Resource:
     # Who may read: None lets anyone read the public records, as on the web.
     read: Permission | None = Permission.READ
     search: Callable[[Classification, dict], Select] | None = None
+
+    @property
+    def model(self) -> type:
+        return self.service.model
+
+    @property
+    def schema(self) -> type[Schema]:
+        return self.service.schema
+
+    @property
+    def name(self) -> str:  # names the schemas in the OpenAPI document
+        return self.model.__name__
 
     @cached_property
     def record_schema(self) -> type[Schema]:
@@ -165,10 +168,7 @@ def _choice(enum) -> fields.Enum:
 RESOURCES = (
     Resource(
         "agreements",
-        "Agreement",
-        Agreement,
         agreements,
-        AgreementSchema,
         sorts=dict(SORTS),
         filters={
             "party": (api_schemas.search_text(), None),
@@ -184,20 +184,14 @@ RESOURCES = (
     ),
     Resource(
         "parties",
-        "Party",
-        Party,
         parties,
-        PartySchema,
         sorts={"name": Party.name, "iso3": Party.iso3, "id": Party.id},
         filters={"kind": (_choice(PartyKind), Party.kind)},
         text_columns=(Party.name, Party.short_name, Party.iso3),
     ),
     Resource(
         "treaty-actions",
-        "TreatyAction",
-        TreatyAction,
         treaty_actions,
-        TreatyActionSchema,
         sorts={"effective_on": TreatyAction.effective_on, "id": TreatyAction.id},
         filters={
             "agreement_id": (api_schemas.record_id(), TreatyAction.agreement_id),
@@ -207,10 +201,7 @@ RESOURCES = (
     ),
     Resource(
         "obligations",
-        "Obligation",
-        Obligation,
         obligations,
-        ObligationSchema,
         sorts={"due_on": Obligation.due_on, "title": Obligation.title, "id": Obligation.id},
         filters={
             "agreement_id": (api_schemas.record_id(), Obligation.agreement_id),
@@ -220,10 +211,7 @@ RESOURCES = (
     ),
     Resource(
         "measurements",
-        "Measurement",
-        Measurement,
         measurements,
-        MeasurementSchema,
         sorts={"period_start": Measurement.period_start, "id": Measurement.id},
         filters={
             "obligation_id": (api_schemas.record_id(), Measurement.obligation_id),
@@ -232,19 +220,13 @@ RESOURCES = (
     ),
     Resource(
         "oversight-bodies",
-        "OversightBody",
-        OversightBody,
         oversight_bodies,
-        OversightBodySchema,
         sorts={"name": OversightBody.name, "id": OversightBody.id},
         text_columns=(OversightBody.name, OversightBody.short_name),
     ),
     Resource(
         "authorizations",
-        "Authorization",
-        Authorization,
         authorizations,
-        AuthorizationSchema,
         sorts={"submitted_on": Authorization.submitted_on, "id": Authorization.id},
         filters={
             "agreement_id": (api_schemas.record_id(), Authorization.agreement_id),
@@ -253,10 +235,7 @@ RESOURCES = (
     ),
     Resource(
         "reviews",
-        "Review",
-        Review,
         reviews,
-        ReviewSchema,
         sorts={"due_on": Review.due_on, "id": Review.id},
         filters={
             "agreement_id": (api_schemas.record_id(), Review.agreement_id),
@@ -512,9 +491,7 @@ def _register_review_step(step: str, permission: Permission, summary: str) -> No
     )
     @blueprint.response(200, review_resource.record_schema)
     def review_step(record_id: int):
-        data = request.get_json(silent=True) if request.content_length else {}
-        if not isinstance(data, dict):
-            raise BadRequest("Send a JSON object with Content-Type: application/json.")
+        data = json_body() if request.content_length else {}  # a step's body is optional
         try:
             values = api_schemas.ReviewStepSchema().load(data)
         except MarshmallowError as error:

@@ -217,11 +217,10 @@ def _all_kinds(clearance, start, end, agreement_id, today) -> Iterator[Deadline]
         )
 
     live_rules = authorisation_queries.live_rules()
-    agreements = db.session.scalars(
-        _scoped(Agreement, clearance, agreement_id).where(
-            _may_have_dates_between(start, end, live_rules)
-        )
-    ).all()
+    agreements_query = _scoped(Agreement, clearance, agreement_id)
+    if agreement_id is None:  # one agreement's page reads just that one anyway
+        agreements_query = agreements_query.where(_may_have_dates_between(start, end, live_rules))
+    agreements = db.session.scalars(agreements_query).all()
     yield from _rule_clocks(agreements, live_rules, clearance, deadline)
     for agreement in agreements:
         name = agreement.short_title or agreement.title

@@ -76,6 +76,12 @@ MATCH_KEYS = {
     "reviews": ("agreement_id", "obligation_id", "is_periodic", "due_on"),
 }
 
+# Referenced records named by a unique name: table → (model, what the error calls one).
+NAMED = {
+    "oversight_bodies": (OversightBody, "oversight body"),
+    "authorization_rules": (AuthorizationRule, "authorisation rule"),
+}
+
 # Records of the same file that others in it may point at: parents are written first.
 TREES = {
     "agreements": ("parent_reference", "reference"),
@@ -490,20 +496,15 @@ class Importer:
             if found is None or not can_see(found, self.clearance):
                 return RowProblem(column_name, f"No agreement with reference {reference_!r}.")
             return found.id
-        if target == "oversight_bodies":
+        if target in NAMED:
+            model, noun = NAMED[target]
             name = get("name")
-            found = db.session.scalar(select(OversightBody).where(OversightBody.name == name))
-            if found is None:
-                return RowProblem(column_name, f"No oversight body named {name!r}.")
-            return found.id
-        if target == "authorization_rules":
-            name = get("name")
-            found = db.session.scalar(
-                select(AuthorizationRule).where(AuthorizationRule.name == name)
+            found = db.session.scalar(select(model.id).where(model.name == name))
+            return (
+                found
+                if found is not None
+                else RowProblem(column_name, f"No {noun} named {name!r}.")
             )
-            if found is None:
-                return RowProblem(column_name, f"No authorisation rule named {name!r}.")
-            return found.id
         if target == "users":
             email = (get("email") or "").lower()
             found = db.session.scalar(select(User).where(User.email == email))

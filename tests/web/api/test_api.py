@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -202,13 +204,13 @@ def test_an_agreements_parties_on_a_date(app, api_as, make_agreement, make_party
     assert_error_shape(caller.get(f"/api/v1/agreements/{treaty.id}/parties?as_of=soon"), 422)
 
 
-def test_deadlines_and_the_audit_trail(app, api_as, make_obligation):
-    obligation = make_obligation(days=10, title="Report to the committee")
+def test_deadlines_and_the_audit_trail(app, api_as, make_obligation, today):
+    make_obligation(days=10, title="Report to the committee")
     auditor = api_as("auditor")
     deadlines = auditor.get("/api/v1/deadlines").get_json()
-    assert [item["title"] for item in deadlines["items"]] == [
-        f"{obligation.title} ({obligation.agreement.reference})"
-    ] or any(obligation.title in item["title"] for item in deadlines["items"])
+    assert [(item["kind"], item["title"], item["due_on"]) for item in deadlines["items"]] == [
+        ("obligation_due", "Report to the committee", (today + timedelta(days=10)).isoformat())
+    ]
     first = auditor.get("/api/v1/audit-events?limit=1").get_json()
     assert len(first["items"]) == 1 and first["next_after"] == first["items"][0]["id"]
     rest = auditor.get(f"/api/v1/audit-events?after={first['next_after']}&limit=1000").get_json()
@@ -260,7 +262,7 @@ def test_etags_make_reads_conditional_and_refuse_stale_writes(app, api_as, make_
         headers={"If-Match": changed.headers["ETag"]},
     )
     assert fresh.status_code == 200
-    assert fresh.get_json() | {"name": "Newland", "short_name": "New"} == fresh.get_json()
+    assert (fresh.get_json()["name"], fresh.get_json()["short_name"]) == ("Newland", "New")
 
 
 @pytest.mark.parametrize(
@@ -330,8 +332,8 @@ def test_rules_of_the_services_answer_409(app, api_as, make_party):
     ).status_code == (200)
     again = caller.post(f"/api/v1/parties/{party.id}/archive", json={"reason": "Gone"})
     assert "already archived" in assert_error_shape(again, 409)["message"]
-    missing_reason = caller.post(f"/api/v1/parties/{party.id}/restore", json={})
-    assert missing_reason.status_code == 200  # restoring needs no reason
+    restored = caller.post(f"/api/v1/parties/{party.id}/restore", json={})
+    assert restored.status_code == 200  # restoring needs no reason
     no_reason = caller.post(f"/api/v1/parties/{party.id}/archive", json={"reason": " "})
     assert "reason" in assert_error_shape(no_reason, 422)["errors"]
 
