@@ -130,6 +130,7 @@ class TreatyAction(Timestamped, Versioned, Archivable, Base):
             "predecessor_id IS NULL OR predecessor_id <> party_id", name="not_own_predecessor"
         ),
         Index(None, "agreement_id", "party_id", "effective_on"),
+        Index(None, "kind", "effective_on"),  # withdrawal notices by the date they take effect
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

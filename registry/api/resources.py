@@ -50,7 +50,7 @@ from registry.core.errors import Conflict, RuleViolation, ValidationFailed
 from registry.core.permissions import Permission
 from registry.core.queries import matching, ordering, paginate
 from registry.core.services import EntityService
-from registry.deadlines.queries import DeadlineFilters, find_deadlines
+from registry.deadlines.queries import DeadlineFilters, DeadlineQuery
 from registry.extensions import db
 from registry.obligations.models import Measurement, Obligation
 from registry.obligations.services import measurements, obligations
@@ -435,14 +435,15 @@ def deadlines(page: int, per_page: int, **args):
     if end < start:
         raise BadRequest("end must not be before start.")
     filters = DeadlineFilters(kind=args.get("kind"), agreement_id=args.get("agreement_id"))
-    found = find_deadlines(clearance_of(current_user), start, end, filters, today=today)
-    pages = max(1, -(-len(found) // per_page))
+    found = DeadlineQuery(clearance_of(current_user), start, end, filters, today=today)
+    total = found.count()
+    pages = max(1, -(-total // per_page))
     number = min(page, pages)
     return {
-        "items": found[(number - 1) * per_page : number * per_page],
+        "items": found.page(number, per_page),
         "page": number,
         "per_page": per_page,
-        "total": len(found),
+        "total": total,
         "pages": pages,
     }
 

@@ -18,7 +18,7 @@ from registry.agreements.models import Agreement
 from registry.core.access import visible
 from registry.core.enums import Classification, DeadlineKind
 from registry.core.schemas import EARLIEST_DATE, LATEST_DATE
-from registry.deadlines.queries import Deadline, DeadlineFilters, find_deadlines
+from registry.deadlines.queries import Deadline, DeadlineFilters, DeadlineQuery
 from registry.exports.formats import csv_cell
 from registry.extensions import db
 from registry.oversight.models import OversightBody
@@ -46,7 +46,6 @@ class Choices:
 
     owners: list[tuple[int, str]]
     bodies: list[tuple[int, str]]
-    agreements: list[tuple[int, str]]
 
 
 @dataclass(frozen=True)
@@ -58,8 +57,16 @@ class DeadlineSearch:
     kind: DeadlineKind | None = None
     owner_id: int | None = None
     body_id: int | None = None
-    agreement_id: int | None = None
+    agreement: tuple[int, str] | None = None  # id and reference; id 0 if none has it
     mine: bool = False
+
+    @property
+    def agreement_id(self) -> int | None:
+        return self.agreement[0] if self.agreement else None
+
+    @property
+    def agreement_unknown(self) -> bool:
+        return self.agreement_id == 0
 
     def args(self) -> dict[str, str]:
         """The search as query arguments, for links that keep it (CSV, pages, months)."""
@@ -67,7 +74,7 @@ class DeadlineSearch:
             "kind": self.kind.value if self.kind else "",
             "owner": str(self.owner_id or ""),
             "body": str(self.body_id or ""),
-            "agreement": str(self.agreement_id or ""),
+            "agreement": self.agreement[1] if self.agreement else "",
             "mine": "1" if self.mine else "",
             "from": self.start.isoformat(),
             "to": self.end.isoformat(),
@@ -76,14 +83,14 @@ class DeadlineSearch:
 
     @property
     def filtered(self) -> bool:
-        return any((self.kind, self.owner_id, self.body_id, self.agreement_id, self.mine))
+        return any((self.kind, self.owner_id, self.body_id, self.agreement, self.mine))
 
 
 @dataclass(frozen=True)
 class SearchResult:
     search: DeadlineSearch
     choices: Choices
-    deadlines: list[Deadline]
+    found: DeadlineQuery
 
 
 def run_search(
@@ -97,8 +104,10 @@ def run_search(
     """Read a reader's search from query arguments and find the deadlines it asks for.
 
     Values that are not among the choices offered are ignored. The owners offered are the
-    people responsible for what the other filters find, so the list names no one else.
-    The window is `month` if given, else the `from` and `to` arguments or a year either side.
+    people responsible for records of the kinds the other filters find, within the reader's
+    clearance, so the list names no one the reader could not otherwise see.
+    The agreement is named by its reference (or id). The window is `month` if given, else the
+    `from` and `to` arguments or a year either side.
     """
     bodies = [
         (row.id, row.name)
@@ -108,16 +117,8 @@ def run_search(
             ).order_by(OversightBody.name)
         )
     ]
-    agreements = [
-        (row.id, f"{row.reference} {row.short_title or row.title}")
-        for row in db.session.execute(
-            visible(
-                select(Agreement.id, Agreement.reference, Agreement.short_title, Agreement.title),
-                Agreement,
-                clearance,
-            ).order_by(Agreement.reference)
-        )
-    ]
+    asked = args.get("agreement", "").strip()[:200]
+    agreement = _agreement(asked, clearance) or ((0, asked) if asked else None)
     start, end = (month.first, month.last) if month else read_window(args, today)
     kind = args.get("kind", "")
     search = DeadlineSearch(
@@ -125,21 +126,28 @@ def run_search(
         end=end,
         kind=DeadlineKind(kind) if kind in DeadlineKind.values() else None,
         body_id=_choice(args.get("body"), bodies),
-        agreement_id=_choice(args.get("agreement"), agreements),
+        agreement=agreement,
         mine=reader_id is not None and args.get("mine", "") in ("1", "on", "true", "yes"),
     )
-    candidates = find_deadlines(
-        clearance,
-        start,
-        end,
-        DeadlineFilters(kind=search.kind, body_id=search.body_id, agreement_id=search.agreement_id),
-        today=today,
+    filters = DeadlineFilters(
+        kind=search.kind, body_id=search.body_id, agreement_id=search.agreement_id
     )
-    owners = _people({user_id for d in candidates for user_id in d.responsible_ids})
+    owners = _people(DeadlineQuery(clearance, start, end, filters, today=today).responsible_ids())
     search = replace(search, owner_id=_choice(args.get("owner"), owners))
     wanted = reader_id if search.mine else search.owner_id
-    found = [d for d in candidates if wanted is None or wanted in d.responsible_ids]
-    return SearchResult(search, Choices(owners, bodies, agreements), found)
+    found = DeadlineQuery(clearance, start, end, replace(filters, owner_id=wanted), today=today)
+    return SearchResult(search, Choices(owners, bodies), found)
+
+
+def _agreement(text: str, clearance: Classification) -> tuple[int, str] | None:
+    """The visible agreement with this reference (or, failing that, this id)."""
+    if not text:
+        return None
+    query = visible(select(Agreement.id, Agreement.reference), Agreement, clearance)
+    row = db.session.execute(query.where(Agreement.reference == text)).first()
+    if row is None and text.isdigit() and len(text) <= 10:
+        row = db.session.execute(query.where(Agreement.id == int(text))).first()
+    return (row.id, row.reference) if row else None
 
 
 def read_window(args: Mapping[str, str], today: date) -> tuple[date, date]:

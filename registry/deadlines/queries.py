@@ -9,18 +9,19 @@ because the date is part of what identifies a reminder.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, null, or_, select
 from sqlalchemy.orm import selectinload
 
 from registry.agreements import rules
 from registry.agreements.models import Agreement, TreatyAction
 from registry.authorizations import queries as authorisation_queries
 from registry.authorizations.models import Authorization
-from registry.core.access import visible
+from registry.core.access import allowed_levels, visible
 from registry.core.enums import (
     AuthorizationDecision,
     AuthorizationRequirement,
@@ -35,8 +36,10 @@ from registry.core.enums import (
 from registry.core.periods import add_period, parse_period
 from registry.extensions import db
 from registry.obligations.models import Obligation
+from registry.parties.models import Party
 from registry.reviews.models import ExitStep, Review
 from registry.reviews.services import OPEN_STATUSES
+from registry.users.models import User
 
 # Dates someone must act by: these can be overdue. The others (expiry, earliest notice,
 # withdrawal effective) are dates to prepare for, and simply pass.
@@ -57,6 +60,8 @@ CLOCK_KINDS = {
 }
 LIVE_OBLIGATION_STATUSES = (ObligationStatus.ACTIVE, ObligationStatus.PARTIALLY_MET)
 MAX_OCCURRENCES = 1000  # a daily obligation over three years, with room to spare
+SLACK = timedelta(days=7)  # month-end clamping moves a date by a few days at most
+COUNT_CAP = 1000  # "1,000 or more" says enough; counting further would read every deadline
 
 
 @dataclass(frozen=True)
@@ -99,27 +104,436 @@ def find_deadlines(
     *,
     today: date | None = None,
 ) -> list[Deadline]:
-    """Every deadline from `start` to `end` (inclusive) within `clearance`, soonest first.
-
-    Dates to prepare for drop out once past `today`; so do past occurrences of recurring
-    obligations, since an occurrence cannot yet be marked done on its own.
-    """
-    filters = filters or DeadlineFilters()
-    today = today or date.today()
-    found = [
-        deadline
-        for deadline in _all_kinds(clearance, start, end, filters.agreement_id, today)
-        if start <= deadline.due_on <= end
-        and (deadline.kind in ACTIONABLE or deadline.due_on >= today)
-        and (filters.kind is None or deadline.kind == filters.kind)
-        and (filters.owner_id is None or filters.owner_id in deadline.responsible_ids)
-        and (filters.body_id is None or deadline.oversight_body_id == filters.body_id)
-    ]
-    return sorted(found, key=lambda d: (d.due_on, d.agreement_reference, d.kind.value, d.key))
+    """Every deadline from `start` to `end` (inclusive) within `clearance`, soonest first."""
+    return DeadlineQuery(clearance, start, end, filters, today=today).first()
 
 
 def deadlines_between(clearance, start, end, *, agreement_id=None) -> list[Deadline]:
     return find_deadlines(clearance, start, end, DeadlineFilters(agreement_id=agreement_id))
+
+
+def sort_key(deadline: Deadline):
+    return (deadline.due_on, deadline.agreement_reference, deadline.kind.value, deadline.key)
+
+
+class DeadlineQuery:
+    """The deadlines of one window, clearance and set of filters, found a page at a time.
+
+    Dates to prepare for drop out once past `today`; so do past occurrences of recurring
+    obligations, since an occurrence cannot yet be marked done on its own. Most kinds are one
+    row each, dated by an indexed column, so a page reads only the rows it shows and a count
+    stops at `cap`; the few dates worked out in Python (authorisation clocks, notice dates,
+    exit steps) are found in full, from the agreements that can have one in the window.
+    """
+
+    def __init__(
+        self,
+        clearance: Classification,
+        start: date,
+        end: date,
+        filters: DeadlineFilters | None = None,
+        *,
+        today: date | None = None,
+    ):
+        self.start, self.end = start, end
+        self.today = today or date.today()
+        filters = filters or DeadlineFilters()
+        self.sources = [
+            source for source in (*_ROW_SOURCES, _RECURRING, _COMPUTED) if source.may_yield(filters)
+        ]
+        self.scope = _Scope(clearance, filters, self.today)
+
+    def _window(self, source) -> tuple[date, date]:
+        return (self.start if source.actionable else max(self.start, self.today)), self.end
+
+    def first(self, limit: int | None = None) -> list[Deadline]:
+        """The first `limit` deadlines (all of them if None), soonest first."""
+        if limit is not None and limit < 1:
+            return []
+        found = []
+        for source in self.sources:
+            low, high = self._window(source)
+            if low <= high:
+                found.extend(source.take(self.scope, low, high, limit))
+        found.sort(key=sort_key)
+        return found if limit is None else found[:limit]
+
+    def page(self, number: int, per_page: int) -> list[Deadline]:
+        return self.first(number * per_page)[(number - 1) * per_page :]
+
+    def count(self, cap: int | None = None) -> int:
+        """How many deadlines there are, counting no further than `cap` (if given)."""
+        return self._count(self.end, cap, actionable_only=False)
+
+    def count_overdue(self, cap: int | None = None) -> int:
+        return self._count(min(self.end, self.today - timedelta(days=1)), cap, actionable_only=True)
+
+    def _count(self, end: date, cap: int | None, *, actionable_only: bool) -> int:
+        total = 0
+        for source in self.sources:
+            if actionable_only and not source.actionable:
+                continue
+            low = self._window(source)[0]
+            if low <= end:
+                total += source.count(self.scope, low, end, cap if cap is None else cap - total)
+            if cap is not None and total >= cap:
+                return cap
+        return total
+
+    def responsible_ids(self) -> set[int]:
+        """Everyone responsible for a live record of the kinds these filters find, within the
+        clearance (the owner filter aside): the people a reader may choose among."""
+        people: set[int] = set()
+        for source in self.sources:
+            low, high = self._window(source)
+            if low <= high:
+                people |= source.responsible_ids(self.scope, low, high)
+        return people
+
+
+@dataclass(frozen=True)
+class _Scope:
+    clearance: Classification
+    filters: DeadlineFilters
+    today: date
+    computed: dict = field(default_factory=dict, compare=False)  # windows worked out so far
+
+
+_AGREEMENT_COLUMNS = (
+    Agreement.id.label("agreement_id"),
+    Agreement.reference.label("agreement_reference"),
+    Agreement.title.label("agreement_title"),
+    Agreement.short_title.label("agreement_short_title"),
+    Agreement.classification.label("agreement_level"),
+)
+
+
+def _from_row(row, kind: DeadlineKind, key: str, title: str, *, due_on: date | None = None):
+    level = row.agreement_level
+    return Deadline(
+        key=key,
+        kind=kind,
+        due_on=due_on or row.due_on,
+        title=title,
+        agreement_id=row.agreement_id,
+        agreement_reference=row.agreement_reference,
+        classification=Classification.highest(level, row.level) if row.level else level,
+        responsible_ids=(row.owner_id,) if row.owner_id else (),
+        oversight_body_id=row.body_id,
+        record_path=f"/agreements/{row.agreement_id}",
+    )
+
+
+def _name(row) -> str:
+    return row.agreement_short_title or row.agreement_title
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Deadlines that are one row each of one table, dated by one indexed column."""
+
+    kind: DeadlineKind
+    model: type
+    due: ColumnElement
+    title: Callable
+    where: tuple = ()
+    level: ColumnElement | None = None
+    owner: ColumnElement | None = None
+    body: ColumnElement | None = None
+    extra: tuple = ()
+    joins: tuple = ()
+    of_agreement: tuple = ()  # conditions on the agreement itself
+
+    @property
+    def actionable(self) -> bool:
+        return self.kind in ACTIONABLE
+
+    def may_yield(self, filters: DeadlineFilters) -> bool:
+        return (
+            (filters.kind is None or filters.kind == self.kind)
+            and (filters.owner_id is None or self.owner is not None)
+            and (filters.body_id is None or self.body is not None)
+        )
+
+    def query(self, scope: _Scope, *columns) -> Select:
+        """The live, visible, filtered rows; with `columns`, just those (for counting)."""
+        levels = allowed_levels(scope.clearance)
+        restricted = len(levels) < len(Classification)
+        query = select(*(columns or self.columns)).select_from(self.model)
+        # The agreement is joined only when needed: counts for the cleared read one table.
+        if self.model is not Agreement and (restricted or not columns or self.of_agreement):
+            query = query.join(Agreement, Agreement.id == self.model.agreement_id)
+        for target, on in self.joins:
+            query = query.join(target, on)
+        query = query.where(self.model.archived_at.is_(None), *self.where, *self.of_agreement)
+        if restricted:  # as `visible`, with the agreement joined here
+            query = query.where(Agreement.classification.in_(levels))
+            if self.level is not None:
+                query = query.where(self.level.in_(levels))
+        filters = scope.filters
+        if filters.agreement_id is not None:
+            agreement_id = Agreement.id if self.model is Agreement else self.model.agreement_id
+            query = query.where(agreement_id == filters.agreement_id)
+        if filters.owner_id is not None:
+            query = query.where(self.owner == filters.owner_id)
+        if filters.body_id is not None:
+            query = query.where(self.body == filters.body_id)
+        return query
+
+    @property
+    def columns(self) -> tuple:
+        return (
+            self.model.id.label("id"),
+            self.due.label("due_on"),
+            (null() if self.level is None else self.level).label("level"),
+            (null() if self.owner is None else self.owner).label("owner_id"),
+            (null() if self.body is None else self.body).label("body_id"),
+            *_AGREEMENT_COLUMNS,
+            *self.extra,
+        )
+
+    def take(self, scope: _Scope, low: date, high: date, limit: int | None) -> list[Deadline]:
+        query = self.query(scope).where(self.due.between(low, high))
+        ordered = query.order_by(self.due, self.model.id)
+        if limit is None:
+            rows = db.session.execute(ordered).all()
+        else:
+            rows = db.session.execute(ordered.limit(limit)).all()
+            if len(rows) == limit:  # the rest of the last day, which may sort before others
+                last = rows[-1].due_on
+                seen = {row.id for row in rows}
+                same_day = db.session.execute(query.where(self.due == last))
+                rows.extend(row for row in same_day if row.id not in seen)
+        return [self.deadline(row) for row in rows]
+
+    def deadline(self, row) -> Deadline:
+        key = f"{self.model.__tablename__}:{row.id}:{self.kind.value}"
+        if self.model is Obligation:
+            key = f"obligations:{row.id}:{row.due_on.isoformat()}"
+        return _from_row(row, self.kind, key, self.title(row))
+
+    def count(self, scope: _Scope, low: date, high: date, cap: int | None) -> int:
+        query = self.query(scope, self.model.id).where(self.due.between(low, high))
+        if cap is not None:
+            query = query.limit(cap)
+        return db.session.scalar(select(func.count()).select_from(query.subquery()))
+
+    def responsible_ids(self, scope: _Scope, low: date, high: date) -> set[int]:
+        """The people responsible for any live record of this kind: the window aside, as
+        probing person by person through the owner index is far cheaper than reading every
+        deadline in a long window (there are far fewer people than deadlines)."""
+        if self.owner is None:
+            return set()
+        owned = self.query(scope, self.model.id).where(self.owner == User.id)
+        return set(db.session.scalars(select(User.id).where(owned.exists())))
+
+
+_LIVE_OBLIGATION = (Obligation.status.in_(LIVE_OBLIGATION_STATUSES),)
+_OBLIGATION_COLUMNS = dict(
+    model=Obligation,
+    due=Obligation.due_on,
+    level=Obligation.classification,
+    owner=Obligation.owner_id,
+    body=Obligation.oversight_body_id,
+    extra=(Obligation.article_reference, Obligation.title.label("obligation_title")),
+)
+
+
+def _obligation_label(row) -> str:
+    article = f"{row.article_reference} " if row.article_reference else ""
+    return f"{article}{row.obligation_title}"
+
+
+_ROW_SOURCES = (
+    _Rows(
+        DeadlineKind.REVIEW_DUE,
+        Review,
+        Review.due_on,
+        lambda row: f"Review of {_name(row)}",
+        where=(Review.status.in_(OPEN_STATUSES),),
+        level=Review.classification,
+        owner=Review.recorded_by_id,
+        body=Review.body_id,
+    ),
+    _Rows(
+        DeadlineKind.OBLIGATION_DUE,
+        title=_obligation_label,
+        where=(*_LIVE_OBLIGATION, Obligation.recurrence.is_(None)),
+        **_OBLIGATION_COLUMNS,
+    ),
+    _Rows(
+        DeadlineKind.AUTHORIZATION_DUE,
+        Authorization,
+        Authorization.due_on,
+        lambda row: f"{row.requirement.label}: {_name(row)}",
+        where=(
+            Authorization.decision == AuthorizationDecision.PENDING,
+            Authorization.rule_id.is_(None),  # steps under a rule run on the rule's clock
+        ),
+        level=Authorization.classification,
+        owner=Authorization.recorded_by_id,
+        body=Authorization.body_id,
+        extra=(Authorization.requirement,),
+    ),
+    _Rows(
+        DeadlineKind.EXPIRY, Agreement, Agreement.expires_on, lambda row: f"{_name(row)} expires"
+    ),
+    _Rows(
+        DeadlineKind.EXTENSION_DECISION,
+        Agreement,
+        Agreement.expires_on,
+        lambda row: f"Decide whether to extend {_name(row)}",
+        where=(Agreement.extension_options_left > 0, Agreement.extension_term.is_not(None)),
+    ),
+    _Rows(
+        DeadlineKind.WITHDRAWAL_EFFECTIVE,
+        TreatyAction,
+        TreatyAction.effective_on,
+        lambda row: f"{row.party_name}'s withdrawal from {_name(row)} takes effect",
+        where=(TreatyAction.kind == TreatyActionKind.WITHDRAWAL_NOTICE,),
+        of_agreement=(Agreement.archived_at.is_(None),),
+        extra=(Party.name.label("party_name"),),
+        joins=((Party, Party.id == TreatyAction.party_id),),
+    ),
+)
+
+
+class _RecurringObligations:
+    """Occurrences of recurring obligations, counted and paged by (first date, period) group.
+
+    Obligations sharing a first date and a period fall due together, and there are far fewer
+    such groups than obligations: the groups are read and their dates worked out, and only the
+    obligations of the groups a page shows are read.
+    """
+
+    kind = DeadlineKind.OBLIGATION_DUE
+    actionable = False  # only occurrences from today on are listed, so none is ever overdue
+    rows = _Rows(
+        DeadlineKind.OBLIGATION_DUE,
+        title=_obligation_label,
+        where=(*_LIVE_OBLIGATION, Obligation.recurrence.is_not(None)),
+        **{
+            **_OBLIGATION_COLUMNS,
+            "extra": (
+                *_OBLIGATION_COLUMNS["extra"],
+                Obligation.recurrence.label("recurrence_text"),
+            ),
+        },
+    )
+
+    def may_yield(self, filters: DeadlineFilters) -> bool:
+        return self.rows.may_yield(filters)
+
+    def _groups(self, scope: _Scope, low: date, high: date, *columns):
+        group = (Obligation.due_on, Obligation.recurrence, *columns)
+        query = self.rows.query(scope, *group, func.count()).where(Obligation.due_on <= high)
+        for *key, size in db.session.execute(query.group_by(*group)):
+            dates = _occurrence_dates(key[0], key[1], low, high)
+            if dates:
+                yield tuple(key), dates, size
+
+    def count(self, scope: _Scope, low: date, high: date, cap: int | None) -> int:
+        total = 0
+        for _, dates, size in self._groups(scope, low, high):
+            total += len(dates) * size
+            if cap is not None and total >= cap:
+                return cap
+        return total
+
+    def take(self, scope: _Scope, low: date, high: date, limit: int | None) -> list[Deadline]:
+        groups = self._groups(scope, low, high)
+        due = sorted((day, key, size) for key, dates, size in groups for day in dates)
+        if limit is not None:
+            taken = 0
+            for day, _, size in due:
+                taken += size
+                if taken >= limit:  # enough: keep the rest of this day, which may sort first
+                    due = [entry for entry in due if entry[0] <= day]
+                    break
+        wanted: dict[tuple, list[date]] = {}
+        for day, key, _ in due:
+            wanted.setdefault(key, []).append(day)
+        if not wanted:
+            return []
+        firsts = sorted({first for first, _ in wanted})
+        found = []
+        for start in range(0, len(firsts), 500):
+            query = self.rows.query(scope).where(Obligation.due_on.in_(firsts[start : start + 500]))
+            for row in db.session.execute(query):
+                for day in wanted.get((row.due_on, row.recurrence_text), ()):
+                    found.append(
+                        _from_row(
+                            row,
+                            self.kind,
+                            f"obligations:{row.id}:{day.isoformat()}",
+                            _obligation_label(row),
+                            due_on=day,
+                        )
+                    )
+        return found
+
+    def responsible_ids(self, scope: _Scope, low: date, high: date) -> set[int]:
+        return self.rows.responsible_ids(scope, low, high)
+
+
+@lru_cache(maxsize=8192)
+def _occurrence_dates(first: date, recurrence: str, low: date, high: date) -> tuple[date, ...]:
+    return tuple(occurrences(first, recurrence, low, high))
+
+
+COMPUTED_KINDS = frozenset(
+    {
+        *CLOCK_KINDS.values(),
+        DeadlineKind.AUTHORIZATION_DUE,
+        DeadlineKind.EARLIEST_NOTICE,
+        DeadlineKind.EXIT_DECISION,
+        DeadlineKind.WITHDRAWAL_EFFECTIVE,
+    }
+)
+
+
+class _Computed:
+    """Dates worked out in Python: authorisation rule clocks, earliest notice, exit steps.
+
+    There are few of these in any window, so they are found in full (once per query) and
+    filtered here.
+    """
+
+    actionable = True  # of mixed kinds: each deadline's own window is applied in `_all`
+
+    def may_yield(self, filters: DeadlineFilters) -> bool:
+        return filters.kind is None or filters.kind in COMPUTED_KINDS
+
+    def _all(self, scope: _Scope, low: date, high: date) -> list[Deadline]:
+        if (low, high) not in scope.computed:
+            filters = scope.filters
+            scope.computed[low, high] = [
+                deadline
+                for deadline in _computed_deadlines(
+                    scope.clearance, low, high, filters.agreement_id
+                )
+                if low <= deadline.due_on <= high
+                and (deadline.kind in ACTIONABLE or deadline.due_on >= scope.today)
+                and (filters.kind is None or deadline.kind == filters.kind)
+                and (filters.owner_id is None or filters.owner_id in deadline.responsible_ids)
+                and (filters.body_id is None or deadline.oversight_body_id == filters.body_id)
+            ]
+        return scope.computed[low, high]
+
+    def take(self, scope: _Scope, low: date, high: date, limit: int | None) -> list[Deadline]:
+        found = sorted(self._all(scope, low, high), key=sort_key)
+        return found if limit is None else found[:limit]
+
+    def count(self, scope: _Scope, low: date, high: date, cap: int | None) -> int:
+        total = len(self._all(scope, low, high))
+        return total if cap is None else min(total, cap)
+
+    def responsible_ids(self, scope: _Scope, low: date, high: date) -> set[int]:
+        return {i for deadline in self._all(scope, low, high) for i in deadline.responsible_ids}
+
+
+_RECURRING = _RecurringObligations()
+_COMPUTED = _Computed()
 
 
 def _scoped(model, clearance: Classification, agreement_id: int | None) -> Select:
@@ -132,7 +546,7 @@ def _scoped(model, clearance: Classification, agreement_id: int | None) -> Selec
     return query
 
 
-def _all_kinds(clearance, start, end, agreement_id, today) -> Iterator[Deadline]:
+def _computed_deadlines(clearance, start, end, agreement_id) -> Iterator[Deadline]:
     def deadline(
         kind,
         due_on,
@@ -160,90 +574,42 @@ def _all_kinds(clearance, start, end, agreement_id, today) -> Iterator[Deadline]
             record_path=f"/agreements/{agreement.id}",
         )
 
-    for review in db.session.scalars(
-        _scoped(Review, clearance, agreement_id).where(
-            Review.status.in_(OPEN_STATUSES), Review.due_on.between(start, end)
-        )
-    ):
-        yield deadline(
-            DeadlineKind.REVIEW_DUE,
-            review.due_on,
-            f"Review of {review.agreement.short_title or review.agreement.title}",
-            review.agreement,
-            review,
-            level=review.classification,
-            responsible=(review.recorded_by_id,),
-            body_id=review.body_id,
-        )
-
-    for obligation in db.session.scalars(
-        _scoped(Obligation, clearance, agreement_id).where(
-            Obligation.status.in_(LIVE_OBLIGATION_STATUSES),
-            Obligation.due_on.is_not(None),
-            Obligation.due_on <= end,
-            or_(Obligation.recurrence.is_not(None), Obligation.due_on >= start),
-        )
-    ):
-        window_start = max(start, today) if obligation.recurrence else start
-        for occurrence in occurrences(obligation.due_on, obligation.recurrence, window_start, end):
-            yield deadline(
-                DeadlineKind.OBLIGATION_DUE,
-                occurrence,
-                obligation.label,
-                obligation.agreement,
-                obligation,
-                level=obligation.classification,
-                responsible=(obligation.owner_id,),
-                body_id=obligation.oversight_body_id,
-                key=f"obligations:{obligation.id}:{occurrence.isoformat()}",
-            )
-
-    for step in db.session.scalars(
-        _scoped(Authorization, clearance, agreement_id).where(
-            Authorization.decision == AuthorizationDecision.PENDING,
-            Authorization.rule_id.is_(None),  # steps under a rule run on the rule's clock
-            Authorization.due_on.between(start, end),
-        )
-    ):
-        yield deadline(
-            DeadlineKind.AUTHORIZATION_DUE,
-            step.due_on,
-            f"{step.requirement.label}: {step.agreement.short_title or step.agreement.title}",
-            step.agreement,
-            step,
-            level=step.classification,
-            responsible=(step.recorded_by_id,),
-            body_id=step.body_id,
-        )
-
     live_rules = authorisation_queries.live_rules()
-    agreements_query = _scoped(Agreement, clearance, agreement_id)
-    if agreement_id is None:  # one agreement's page reads just that one anyway
-        agreements_query = agreements_query.where(_may_have_dates_between(start, end, live_rules))
-    agreements = db.session.scalars(agreements_query).all()
-    yield from _rule_clocks(agreements, live_rules, clearance, deadline)
-    for agreement in agreements:
-        name = agreement.short_title or agreement.title
-        if agreement.expires_on and start <= agreement.expires_on <= end:
-            yield deadline(
-                DeadlineKind.EXPIRY, agreement.expires_on, f"{name} expires", agreement, agreement
+    if live_rules:
+        agreements_query = _scoped(Agreement, clearance, agreement_id)
+        if agreement_id is None:  # one agreement's page reads just that one anyway
+            agreements_query = agreements_query.where(
+                _clock_may_fall_between(start, end, live_rules)
             )
-            if agreement.extension_options_left and agreement.extension_term:
-                yield deadline(
-                    DeadlineKind.EXTENSION_DECISION,
-                    agreement.expires_on,
-                    f"Decide whether to extend {name}",
-                    agreement,
-                    agreement,
-                )
-        earliest = rules.earliest_notice_on(agreement)
+        agreements = db.session.scalars(agreements_query).all()
+        yield from _rule_clocks(agreements, live_rules, clearance, deadline)
+
+    notices = visible(
+        select(
+            *_AGREEMENT_COLUMNS,
+            Agreement.entered_into_force_on,
+            Agreement.notice_period,
+            Agreement.notice_min_in_force,
+        ),
+        Agreement,
+        clearance,
+    )
+    if agreement_id is None:
+        notices = notices.where(_notice_may_fall_between(start, end))
+    else:
+        notices = notices.where(Agreement.id == agreement_id)
+    for row in db.session.execute(notices):
+        earliest = rules.earliest_notice_on(row)
         if earliest and start <= earliest <= end:
-            yield deadline(
-                DeadlineKind.EARLIEST_NOTICE,
-                earliest,
-                f"Notice of withdrawal from {name} possible",
-                agreement,
-                agreement,
+            yield Deadline(
+                key=f"agreements:{row.agreement_id}:{DeadlineKind.EARLIEST_NOTICE.value}",
+                kind=DeadlineKind.EARLIEST_NOTICE,
+                due_on=earliest,
+                title=f"Notice of withdrawal from {_name(row)} possible",
+                agreement_id=row.agreement_id,
+                agreement_reference=row.agreement_reference,
+                classification=row.agreement_level,
+                record_path=f"/agreements/{row.agreement_id}",
             )
 
     for step in db.session.scalars(
@@ -272,45 +638,21 @@ def _all_kinds(clearance, start, end, agreement_id, today) -> Iterator[Deadline]
                 level=step.classification,
             )
 
-    notices = db.session.scalars(
-        select(TreatyAction)
-        .where(
-            TreatyAction.kind == TreatyActionKind.WITHDRAWAL_NOTICE,
-            TreatyAction.archived_at.is_(None),
-            TreatyAction.effective_on.between(start, end),
-            TreatyAction.agreement_id.in_(
-                _scoped(Agreement, clearance, agreement_id).with_only_columns(Agreement.id)
-            ),
-        )
-        .options(selectinload(TreatyAction.agreement), selectinload(TreatyAction.party))
-    )
-    for notice in notices:
-        name = notice.agreement.short_title or notice.agreement.title
-        yield deadline(
-            DeadlineKind.WITHDRAWAL_EFFECTIVE,
-            notice.effective_on,
-            f"{notice.party.name}'s withdrawal from {name} takes effect",
-            notice.agreement,
-            notice,
-        )
 
+def _notice_may_fall_between(start: date, end: date) -> ColumnElement[bool]:
+    """Agreements whose earliest notice date may fall in [start, end].
 
-def _may_have_dates_between(start: date, end: date, live_rules) -> ColumnElement[bool]:
-    """Agreements that may have an expiry, notice date or rule clock in [start, end].
-
-    A superset, cheap to find with the date indexes; the exact dates are worked out in Python
+    A superset, cheap to find with the date index; the exact dates are worked out in Python
     for these alone, so the work follows the window, not the size of the registry.
     """
-    slack = timedelta(days=7)  # month-end clamping moves a date by a few days at most
-    conditions = [Agreement.expires_on.between(start, end)]
     with_notice = Agreement.notice_period.is_not(None)
-    conditions.append(
+    conditions = [
         and_(
             with_notice,
             Agreement.notice_min_in_force.is_(None),
             Agreement.entered_into_force_on.between(start, end),
         )
-    )
+    ]
     minimums = db.session.scalars(
         select(Agreement.notice_min_in_force)
         .where(with_notice, Agreement.notice_min_in_force.is_not(None))
@@ -322,13 +664,18 @@ def _may_have_dates_between(start: date, end: date, live_rules) -> ColumnElement
             and_(
                 with_notice,
                 Agreement.notice_min_in_force == minimum,
-                Agreement.entered_into_force_on.between(start - delta - slack, end - delta + slack),
+                Agreement.entered_into_force_on.between(start - delta - SLACK, end - delta + SLACK),
             )
         )
+    return or_(*conditions)
+
+
+def _clock_may_fall_between(start: date, end: date, live_rules) -> ColumnElement[bool]:
+    """Agreements that may have a rule's clock falling due in [start, end] (a superset)."""
     ruled = select(Authorization.agreement_id).where(
         Authorization.rule_id.is_not(None), Authorization.archived_at.is_(None)
     )
-    conditions.append(Agreement.id.in_(ruled))
+    conditions = [Agreement.id.in_(ruled)]
     for rule in live_rules:
         if rule.trigger == ClockTrigger.SUBMISSION:
             continue  # these clocks run from steps, found above
@@ -337,7 +684,7 @@ def _may_have_dates_between(start: date, end: date, live_rules) -> ColumnElement
             if rule.trigger == ClockTrigger.SIGNATURE
             else Agreement.entered_into_force_on
         )
-        earliest = start - _longest_run(rule) - slack
+        earliest = start - _longest_run(rule) - SLACK
         if rule.applies_from:
             earliest = max(earliest, rule.applies_from)
         conditions.append(

@@ -26,6 +26,7 @@ from registry.core.enums import AuditAction
 from registry.core.errors import RuleViolation
 from registry.core.permissions import Permission
 from registry.deadlines import feeds, listing
+from registry.deadlines.queries import COUNT_CAP
 from registry.extensions import db
 from registry.users.models import User
 from registry.web.access import public, requires, signed_in
@@ -54,16 +55,22 @@ def _without_window(args: dict[str, str]) -> dict[str, str]:
 def index():
     today = date.today()
     result = _search(today)
-    found = result.deadlines
-    last_page = max(1, ceil(len(found) / PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), last_page)
+    found = result.found
+    total = found.count(cap=COUNT_CAP)
+    last_page = ceil(total / PER_PAGE) if total < COUNT_CAP else None  # None: not counted
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    if last_page is not None:
+        page = min(page, max(last_page, 1))
+    shown = found.first(page * PER_PAGE + 1)  # one more, to know whether a next page exists
     return render_template(
         "deadlines/index.html",
-        deadlines=found[(page - 1) * PER_PAGE : page * PER_PAGE],
-        total=len(found),
-        overdue=sum(1 for deadline in found if deadline.is_overdue(today)),
+        deadlines=shown[(page - 1) * PER_PAGE : page * PER_PAGE],
+        total=total,
+        counted_all=total < COUNT_CAP,
+        overdue=found.count_overdue(cap=COUNT_CAP),
         page=page,
         last_page=last_page,
+        more=len(shown) > page * PER_PAGE,
         search=result.search,
         args=result.search.args(),
         month_args=_without_window(result.search.args()),
@@ -81,7 +88,8 @@ def index():
 def export_csv():
     today = date.today()
     result = _search(today)
-    lines = listing.csv_lines(result.deadlines, today)  # names are looked up now, not later
+    deadlines = result.found.first()
+    lines = listing.csv_lines(deadlines, today)  # names are looked up now, not later
     user = current_user._get_current_object()
     db.session.rollback()  # begin afresh as a writer (SQLite cannot upgrade a reader)
     with write_transaction():
@@ -89,7 +97,7 @@ def export_csv():
             user,
             AuditAction.EXPORT,
             entity_type="deadlines",
-            changes={"format": "csv", "rows": len(result.deadlines), **result.search.args()},
+            changes={"format": "csv", "rows": len(deadlines), **result.search.args()},
             reason="Downloaded the deadline list as CSV",
         )
         db.session.commit()
@@ -105,12 +113,13 @@ def month():
     today = date.today()
     shown = listing.parse_month(request.args.get("month"), today)
     result = _search(today, shown)
+    deadlines = result.found.first()
     return render_template(
         "deadlines/calendar.html",
         month=shown,
-        weeks=listing.month_grid(shown, result.deadlines),
+        weeks=listing.month_grid(shown, deadlines),
         weekdays=listing.WEEKDAYS,
-        total=len(result.deadlines),
+        total=len(deadlines),
         search=result.search,
         args=_without_window(result.search.args()),
         choices=result.choices,

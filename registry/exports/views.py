@@ -157,7 +157,7 @@ def deadlines(fmt: str):
     result = listing.run_search(
         clearance_of(current_user), request.args, reader_id=current_user.id, today=today
     )
-    found = result.deadlines
+    found = result.found.first()
     rows = deadline_records(found, today=today)  # names are looked up now, not while streaming
     return _download(
         "deadlines", fmt, DEADLINE_COLUMNS, lambda: rows, len(found), result.search.args()

@@ -3,7 +3,17 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.agreements.models import Agreement
@@ -12,6 +22,8 @@ from registry.core.enums import Classification, ObligationKind, ObligationStatus
 from registry.oversight.models import OversightBody
 from registry.parties.models import Party
 
+RECURRING_LIVE = "archived_at IS NULL AND recurrence IS NOT NULL"
+
 
 class Obligation(Timestamped, Versioned, Archivable, Base):
     """What an agreement binds someone to, with its owner, oversight and due date."""
@@ -19,6 +31,20 @@ class Obligation(Timestamped, Versioned, Archivable, Base):
     __tablename__ = "obligations"
     __table_args__ = (
         CheckConstraint("target_value IS NULL OR target_unit IS NOT NULL", name="target_has_unit"),
+        # Live recurring duties, grouped by first date and period for the deadline list, are
+        # read from this index alone.
+        Index(
+            "ix_obligations_recurring",
+            "recurrence",
+            "due_on",
+            "status",
+            "classification",
+            "agreement_id",
+            "owner_id",
+            "oversight_body_id",
+            sqlite_where=text(RECURRING_LIVE),
+            postgresql_where=text(RECURRING_LIVE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,7 +14,7 @@ from registry.agreements.models import Agreement
 from registry.audit.models import AuditEvent
 from registry.core.access import clearance_of, visible
 from registry.core.permissions import Permission
-from registry.deadlines.queries import deadlines_between
+from registry.deadlines.queries import COUNT_CAP, DeadlineQuery
 from registry.extensions import db
 from registry.web.access import public, requires
 
@@ -22,6 +22,7 @@ blueprint = Blueprint("web", __name__)
 
 UPCOMING_DAYS = 90
 OVERDUE_DAYS = 365
+SHOWN = 25  # of each list: the dashboard points to the deadline list for the rest
 
 
 @blueprint.get("/healthz")
@@ -50,11 +51,9 @@ def home():
 def dashboard():
     clearance = clearance_of(current_user)
     today = date.today()
-    deadlines = deadlines_between(
-        clearance, today - timedelta(days=OVERDUE_DAYS), today + timedelta(days=UPCOMING_DAYS)
-    )
-    overdue = [d for d in deadlines if d.is_overdue(today)]
-    upcoming = [d for d in deadlines if d.due_on >= today]
+    yesterday, horizon = today - timedelta(days=1), today + timedelta(days=UPCOMING_DAYS)
+    overdue = DeadlineQuery(clearance, today - timedelta(days=OVERDUE_DAYS), yesterday, today=today)
+    upcoming = DeadlineQuery(clearance, today, horizon, today=today)
     counts = db.session.execute(
         visible(select(Agreement.status, func.count()), Agreement, clearance)
         .group_by(Agreement.status)
@@ -72,8 +71,13 @@ def dashboard():
     return render_template(
         "web/dashboard.html",
         today=today,
-        overdue=overdue,
-        upcoming=upcoming,
+        overdue=overdue.first(SHOWN),
+        overdue_count=overdue.count(cap=COUNT_CAP),
+        upcoming=upcoming.first(SHOWN),
+        upcoming_count=upcoming.count(cap=COUNT_CAP),
+        count_cap=COUNT_CAP,
+        overdue_args={"to": yesterday.isoformat()},
+        upcoming_args={"from": today.isoformat(), "to": horizon.isoformat()},
         counts=counts,
         recent=recent,
         mine=current_user.id,

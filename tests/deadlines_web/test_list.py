@@ -112,14 +112,37 @@ def test_invalid_filter_values_are_ignored(sign_in, make_agreement, make_obligat
         {"owner": "abc"},
         {"owner": "99999999999999999999"},
         {"body": "-1"},
-        {"agreement": str(hidden.id)},  # not the reader's to choose: ignored, not a hint
         {"from": "yesterday", "to": "2027-02-30"},
         {"page": "x"},
     ):
         response = viewer.get("/deadlines", query_string=args)
         assert response.status_code == 200, args
         assert titles(response) == ["Visible"], args
-    assert str(hidden.id) not in viewer.get("/deadlines").page.options("agreement")
+
+
+def test_an_agreement_is_chosen_by_reference_and_an_unseen_one_is_like_none(
+    sign_in, make_agreement, make_obligation
+):
+    first = make_agreement(title="First")
+    make_obligation(first, title="Of the first")
+    make_obligation(make_agreement(title="Second"), title="Of the second")
+    hidden = make_agreement(title="Hidden", classification="secret")
+    make_obligation(hidden, title="Hidden duty")
+    viewer = sign_in("viewer", "public")
+
+    chosen = viewer.get("/deadlines", query_string={"agreement": first.reference})
+    assert titles(chosen) == ["Of the first"]
+    assert chosen.page.value("agreement") == first.reference
+    # A hidden agreement and one that does not exist get the same answer: nothing, and why.
+    answers = [
+        viewer.get("/deadlines", query_string={"agreement": asked})
+        for asked in (hidden.reference, str(hidden.id), "NO-SUCH-REF", "x" * 5000)
+    ]
+    for response in answers:
+        assert response.status_code == 200
+        assert titles(response) == []
+        hint = response.page.by_id("hint-agreement").text
+        assert hint == "No agreement you may see has this reference."
 
 
 def test_the_window_defaults_to_a_year_either_side_and_can_be_chosen(
