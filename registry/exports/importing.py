@@ -53,6 +53,8 @@ from registry.reviews.services import reviews
 from registry.users.models import User
 
 IMPORT_MAX_BYTES = 20 * 1024 * 1024
+# Rows checked, then written, at a time: memory stays bounded, queries stay few.
+BATCH_ROWS = 5000
 
 # In dependency order: import parties and oversight bodies before the agreements that name
 # them, and agreements before what belongs to them.
@@ -335,10 +337,10 @@ class Importer:
     """Check and apply the rows of one file; the caller commits or rolls back.
 
     Rows are checked in levels (a level's rows have their parents in earlier levels; most files
-    are one level). Each level loads the records its rows name and match with one query per
-    table, checks every row through the service's schema and rules, then writes its new records
-    in bulk with their audit events. A row matching a stored record updates it through the
-    service, one by one: imports mostly create.
+    are one level), a batch at a time. Each batch loads the records its rows name and match
+    with one query per table, checks every row through the service's schema and rules, then
+    writes its new records in bulk with their audit events. A row matching a stored record
+    updates it through the service, one by one: imports mostly create.
     """
 
     def __init__(
@@ -392,27 +394,32 @@ class Importer:
     def _run_levels(self, rows, report: ImportReport, seen: dict[tuple, int]) -> None:
         count = 0
         for level in self._levels(rows):
-            records = [row for _, row in level if isinstance(row, dict)]
-            self._prefetch(records)
-            checked = []
-            for number, row in level:
-                count += 1
-                self.on_row(count)
-                with self._reporting(report, number):
-                    if isinstance(row, RowProblem):
-                        raise row
-                    checked.append(self._read(row, number))
-            self._prefetch_matches([item.data for item in checked])
-            created = []
-            for item in checked:
-                with self._reporting(report, item.number):
-                    outcome = self._check(item, seen)
-                    if isinstance(outcome, NewRecord):
-                        created.append(outcome)
-                        report.outcomes.append((item.number, "created", outcome.label))
-                    else:
-                        report.outcomes.append((item.number, *outcome))
-            self._write(created, report)
+            for batch in _chunks(level, BATCH_ROWS):
+                self._run_batch(batch, count, report, seen)
+                count += len(batch)
+
+    def _run_batch(self, batch, count: int, report: ImportReport, seen: dict[tuple, int]) -> None:
+        """Check a batch of rows of one level, then write its new records."""
+        self._prefetch([row for _, row in batch if isinstance(row, dict)])
+        checked = []
+        for number, row in batch:
+            count += 1
+            self.on_row(count)
+            with self._reporting(report, number):
+                if isinstance(row, RowProblem):
+                    raise row
+                checked.append(self._read(row, number))
+        self._prefetch_matches([item.data for item in checked])
+        created = []
+        for item in checked:
+            with self._reporting(report, item.number):
+                outcome = self._check(item, seen)
+                if isinstance(outcome, NewRecord):
+                    created.append(outcome)
+                    report.outcomes.append((item.number, "created", outcome.label))
+                else:
+                    report.outcomes.append((item.number, *outcome))
+        self._write(created, report)
 
     @contextmanager
     def _reporting(self, report: ImportReport, number: int) -> Iterator[None]:
