@@ -23,14 +23,22 @@ def next_reference(year: int) -> str:
     taken = db.session.scalars(
         select(Agreement.reference).where(Agreement.reference.startswith(prefix))
     ).all()
+    handed_out = _handed_out.get()
+    if handed_out is not None:
+        taken = [*taken, *(reference for reference in handed_out if reference.startswith(prefix))]
     highest = max((int(reference.rsplit("-", 1)[1]) for reference in taken), default=0)
-    return f"{prefix}{highest + 1:04d}"
+    reference = f"{prefix}{highest + 1:04d}"
+    if handed_out is not None:
+        handed_out.add(reference)
+    return reference
 
 
 # How the lifecycle is checked for changes made inside: "checked" (every path by default),
 # "override" (an admin's recorded override of the consent rule) or "as_found" (loading or
 # importing records that already carry their real status).
 _lifecycle_mode: ContextVar[str] = ContextVar("lifecycle_mode", default="checked")
+# References handed out to agreements not yet written: an import checks all its rows first.
+_handed_out: ContextVar[set[str] | None] = ContextVar("handed_out_references", default=None)
 
 
 class AgreementService(EntityService):
@@ -51,6 +59,15 @@ class AgreementService(EntityService):
             yield
         finally:
             _lifecycle_mode.reset(token)
+
+    @contextmanager
+    def reserving_references(self) -> Iterator[None]:
+        """Keep references handed out inside taken: agreements checked now are written later."""
+        token = _handed_out.set(set())
+        try:
+            yield
+        finally:
+            _handed_out.reset(token)
 
     def change_status(
         self,

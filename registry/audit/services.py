@@ -1,13 +1,14 @@
-"""Writing audit events: every service calls `record` inside its own transaction."""
+"""Writing audit events: every service calls `record` (or `record_many`) in its transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 
 from registry.audit.chain import event_hash
 from registry.audit.models import GENESIS_HASH, AuditEvent
@@ -30,6 +31,18 @@ class SystemActor:
 Actor = User | SystemActor
 
 
+@dataclass(frozen=True)
+class PendingEvent:
+    """An event about a record already written, to append with `record_many`."""
+
+    action: AuditAction
+    entity_type: str
+    entity_id: int
+    entity_label: str | None
+    changes: dict
+    reason: str | None
+
+
 def record(
     actor: Actor,
     action: AuditAction,
@@ -43,44 +56,91 @@ def record(
     session = db.session
     if entity is not None:
         session.flush()  # the entity needs its id before the event can name it
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
-    prev_hash = (
-        session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-        or GENESIS_HASH
-    )
-
-    event = AuditEvent(
-        occurred_at=utcnow(),
-        actor_id=actor.id if isinstance(actor, User) else None,
-        actor_label=actor.email if isinstance(actor, User) else f"system:{actor.label}",
-        action=action,
+    values = _chained(
+        actor,
+        action,
         entity_type=entity_type or (entity.__tablename__ if entity is not None else None),
         entity_id=entity.id if entity is not None else None,
         entity_label=getattr(entity, "label", None) if entity is not None else None,
-        changes=jsonable(changes or {}),
+        changes=changes,
         reason=reason,
-        prev_hash=prev_hash,
+        prev_hash=_chain_head(),
     )
-    event.hash = event_hash(
-        prev_hash=prev_hash,
-        occurred_at=event.occurred_at,
-        actor_id=event.actor_id,
-        actor_label=event.actor_label,
-        action=event.action.value,
-        entity_type=event.entity_type,
-        entity_id=event.entity_id,
-        entity_label=event.entity_label,
-        changes=event.changes,
-        reason=reason,
-    )
+    event = AuditEvent(**values)
     session.add(event)
     session.flush()
     return event
 
 
+def record_many(actor: Actor, events: Sequence[PendingEvent]) -> None:
+    """Append events to the chain in order: one read of its head, one bulk insert."""
+    if not events:
+        return
+    db.session.flush()
+    prev_hash = _chain_head()
+    rows = []
+    for pending in events:
+        values = _chained(
+            actor,
+            pending.action,
+            entity_type=pending.entity_type,
+            entity_id=pending.entity_id,
+            entity_label=pending.entity_label,
+            changes=pending.changes,
+            reason=pending.reason,
+            prev_hash=prev_hash,
+        )
+        rows.append(values)
+        prev_hash = values["hash"]
+    db.session.execute(insert(AuditEvent.__table__), rows)
+
+
+def _chain_head() -> str:
+    """The hash to link the next event to; on PostgreSQL, hold the chain until commit."""
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    return (
+        session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+        or GENESIS_HASH
+    )
+
+
+def _chained(
+    actor: Actor,
+    action: AuditAction,
+    *,
+    entity_type: str | None,
+    entity_id: int | None,
+    entity_label: str | None,
+    changes: dict | None,
+    reason: str | None,
+    prev_hash: str,
+) -> dict:
+    """An event's column values, its hash linking it to `prev_hash`."""
+    values = {
+        "occurred_at": utcnow(),
+        "actor_id": actor.id if isinstance(actor, User) else None,
+        "actor_label": actor.email if isinstance(actor, User) else f"system:{actor.label}",
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "entity_label": entity_label,
+        "changes": jsonable(changes or {}),
+        "reason": reason,
+        "prev_hash": prev_hash,
+    }
+    values["hash"] = event_hash(**{**values, "action": action.value})
+    return values
+
+
+_JSON_SCALARS = (str, int, float, bool)
+
+
 def jsonable(value):
     """Turn dates, decimals and enums into the JSON values the chain hashes."""
+    if value is None or type(value) in _JSON_SCALARS:  # most values: checked first, exactly
+        return value
     if isinstance(value, dict):
         return {str(key): jsonable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from sqlalchemy import Select, select
 
 from registry.core.enums import Classification
@@ -15,8 +17,9 @@ def clearance_of(user) -> Classification:
     return user.clearance
 
 
-def allowed_levels(clearance: Classification) -> list[Classification]:
-    return [level for level in Classification if Classification(clearance).allows(level)]
+@cache
+def allowed_levels(clearance: Classification) -> tuple[Classification, ...]:
+    return tuple(level for level in Classification if Classification(clearance).allows(level))
 
 
 def visible(query: Select, model, clearance: Classification, *, archived: bool = False) -> Select:

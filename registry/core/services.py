@@ -6,6 +6,7 @@ error anywhere rolls back the change together with its audit event.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError
@@ -37,8 +38,19 @@ class EntityService:
     ):
         """Validate and insert a record; `record_id` keeps an imported record's id."""
         reason = clean_reason(reason, self.noun)
-        values = self.prepare(self._load(data), None, actor)
-        return self._insert(actor, values, reason, record_id)
+        return self._insert(actor, self.new_values(actor, data), reason, record_id)
+
+    def new_values(self, actor: Actor, data: dict) -> dict:
+        """Validate a new record's input and apply the entity's rules; write nothing."""
+        return self.prepare(self._load(data), None, actor)
+
+    def creation_changes(self, values: dict) -> dict:
+        """What the audit event of a created record says changed."""
+        return {
+            field: [None, value]
+            for field, value in values.items()
+            if value is not None and field not in self.unaudited_fields
+        }
 
     def update(
         self,
@@ -103,6 +115,11 @@ class EntityService:
         record(actor, AuditAction.RESTORE, record_, changes, reason)
         return record_
 
+    @cached_property
+    def loader(self) -> Schema:
+        """One instance of the schema, reused: loading keeps no state on it."""
+        return self.schema()
+
     def prepare(self, values: dict[str, Any], existing, actor: Actor) -> dict[str, Any]:
         """Apply the entity's own rules to validated values; raise ValidationFailed if broken."""
         return values
@@ -120,19 +137,14 @@ class EntityService:
             record_.id = record_id
         db.session.add(record_)
         self._flush()
-        changes = {
-            field: [None, value]
-            for field, value in values.items()
-            if value is not None and field not in self.unaudited_fields
-        }
-        record(actor, AuditAction.CREATE, record_, changes, reason)
+        record(actor, AuditAction.CREATE, record_, self.creation_changes(values), reason)
         return record_
 
     def _load(self, data: dict) -> dict:
         if not isinstance(data, dict):
             raise ValidationFailed({"_schema": ["Expected an object of fields."]}, self.noun)
         try:
-            return self.schema().load(data)
+            return self.loader.load(data)
         except ValidationError as error:
             raise ValidationFailed(error.messages, self.noun) from error
 

@@ -1,10 +1,12 @@
-"""Importing the export formats back: every row goes through its entity's service, all or none.
+"""Importing the export formats back: every row checked by its entity's service, all or none.
 
 A row names the records it refers to by their natural keys (the columns an export writes
 beside each id: `agreement_reference`, `party_iso3`/`party_name`, `body_name`, `owner_email`,
 `obligation_title` with `obligation_agreement_reference`), and it matches the record it stands
 for by the entity's own key (MATCH_KEYS). A matched record is updated through its service, an
-unmatched one created; the caller commits only when no row has a problem.
+unmatched one created; the caller commits only when no row has a problem. New records are
+checked by the service's schema and rules (`new_values`) and written in bulk with their audit
+events (`record_many`): no query per row.
 
 Columns the services do not take are informational. For a record the import creates, they are
 carried over so that an export imported into an empty registry exports again byte for byte:
@@ -17,23 +19,27 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, insert, inspect, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import MANYTOONE, joinedload
 
 from registry.agreements.models import Agreement
 from registry.agreements.services import agreements, treaty_actions
-from registry.audit.services import Actor
+from registry.audit.services import Actor, PendingEvent, record_many
 from registry.authorizations.models import AuthorizationRule
 from registry.authorizations.services import authorization_rules, authorizations
 from registry.core.access import can_see
-from registry.core.enums import Classification, ReviewStatus
+from registry.core.db import utcnow
+from registry.core.enums import AuditAction, Classification, ReviewStatus
 from registry.core.errors import RegistryError, ValidationFailed
+from registry.core.services import clean_reason
 from registry.exports.formats import FORMATS, plain, uncsv_cell
 from registry.exports.tables import export_table
 from registry.extensions import db
@@ -47,6 +53,8 @@ from registry.reviews.services import reviews
 from registry.users.models import User
 
 IMPORT_MAX_BYTES = 20 * 1024 * 1024
+# Rows checked, then written, at a time: memory stays bounded, queries stay few.
+BATCH_ROWS = 5000
 
 # In dependency order: import parties and oversight bodies before the agreements that name
 # them, and agreements before what belongs to them.
@@ -278,8 +286,62 @@ def references(entity: str) -> dict[str, Reference]:
     return found
 
 
+@dataclass
+class Checked:
+    """A row read into the service's input: its fields, carried columns and matching key."""
+
+    number: int
+    row: dict
+    data: dict
+    carried: dict
+    key: tuple | None
+
+
+@dataclass
+class NewRecord:
+    """A checked row that creates a record: its validated values, written with its level."""
+
+    number: int
+    values: dict  # as the service's rules left them: what the audit event records
+    kept: dict  # CARRIED columns from the file, and the archive reason
+    label: str
+    archived_at: datetime | None
+    id: int | None = None
+
+
+class Draft:
+    """A new record's values read like the record, for its label and clearance check."""
+
+    def __init__(self, model, values: dict, related: dict[tuple, Any]):
+        self.__dict__.update(values)
+        self._mapper = inspect(model)
+        self._related = related  # records it points at, shared by the import's drafts
+
+    def __getattr__(self, name: str):
+        relationship = self._mapper.relationships.get(name)
+        if relationship is not None and relationship.direction is MANYTOONE:
+            (column,) = relationship.local_columns
+            related_id = self.__dict__.get(column.key)
+            if related_id is None:
+                return None
+            key = (relationship.mapper.class_, related_id)
+            if key not in self._related:
+                self._related[key] = db.session.get(*key)
+            return self._related[key]
+        if name in self._mapper.columns:
+            return None  # a column the file left out
+        raise AttributeError(name)
+
+
 class Importer:
-    """Check and apply the rows of one file; the caller commits or rolls back."""
+    """Check and apply the rows of one file; the caller commits or rolls back.
+
+    Rows are checked in levels (a level's rows have their parents in earlier levels; most files
+    are one level), a batch at a time. Each batch loads the records its rows name and match
+    with one query per table, checks every row through the service's schema and rules, then
+    writes its new records in bulk with their audit events. A row matching a stored record
+    updates it through the service, one by one: imports mostly create.
+    """
 
     def __init__(
         self,
@@ -301,13 +363,18 @@ class Importer:
         self.model = self.service.model
         self.actor = actor
         self.clearance = clearance
-        self.reason = f"Imported from {source}"[:500]
+        self.reason = clean_reason(f"Imported from {source}"[:500], self.service.noun)
         self.on_row = on_row
-        self.schema = self.service.schema()
+        self.schema = self.service.loader
         self.fields = {name for name, f in self.schema.fields.items() if not f.dump_only}
         self.references = references(entity)
         self.columns = export_table(entity, Classification.SECRET).columns
-        self._cache: dict[tuple, Any] = {}
+        self._cache: dict[tuple, Any] = {}  # resolved references, per level
+        self._known: dict[str, dict] = {}  # records the level's rows name, by table and key
+        self._matches: dict[tuple, Any] = {}  # stored records by their match key
+        self._taken_ids: set[int] = set()
+        self._related: dict[tuple, Any] = {}  # records new ones point at, by model and id
+        self._unique: dict[tuple[str, Any], int] = {}  # unique values of new records → row
 
     def run(self, data: bytes, fmt: str) -> ImportReport:
         columns, rows = read_rows(data, fmt)
@@ -315,36 +382,59 @@ class Importer:
             self._check_columns(columns)
         report = ImportReport(self.entity, rows=len(rows))
         seen: dict[tuple, int] = {}
-        kept_ids = False
-        for count, (number, row) in enumerate(self._ordered(rows), start=1):
-            self.on_row(count)
-            try:
-                if isinstance(row, RowProblem):
-                    raise row
-                outcome, label, kept = self._import_row(row, number, seen)
-                kept_ids = kept_ids or kept
-                report.outcomes.append((number, outcome, label))
-            except RowProblem as problem:
-                report.problems.append(Problem(number, problem.field, problem.message))
-            except ValidationFailed as error:
-                report.problems.extend(
-                    Problem(number, self._column_of(name), message)
-                    for name, message in _flatten(error.messages)
-                )
-            except RegistryError as error:
-                report.problems.append(Problem(number, "", str(error)))
+        reserving = (
+            agreements.reserving_references() if self.entity == "agreements" else nullcontext()
+        )
+        with reserving:
+            self._run_levels(rows, report, seen)
         report.outcomes.sort()
         report.problems.sort(key=lambda problem: problem.row)
-        if kept_ids and report.ok and db.engine.dialect.name == "postgresql":
-            # Ids given explicitly do not move the sequence: move it past them.
-            table = self.model.__tablename__
-            db.session.execute(
-                text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-                    f"(SELECT max(id) FROM {table}))"
-                )
-            )
         return report
+
+    def _run_levels(self, rows, report: ImportReport, seen: dict[tuple, int]) -> None:
+        count = 0
+        for level in self._levels(rows):
+            for batch in _chunks(level, BATCH_ROWS):
+                self._run_batch(batch, count, report, seen)
+                count += len(batch)
+
+    def _run_batch(self, batch, count: int, report: ImportReport, seen: dict[tuple, int]) -> None:
+        """Check a batch of rows of one level, then write its new records."""
+        self._prefetch([row for _, row in batch if isinstance(row, dict)])
+        checked = []
+        for number, row in batch:
+            count += 1
+            self.on_row(count)
+            with self._reporting(report, number):
+                if isinstance(row, RowProblem):
+                    raise row
+                checked.append(self._read(row, number))
+        self._prefetch_matches([item.data for item in checked])
+        created = []
+        for item in checked:
+            with self._reporting(report, item.number):
+                outcome = self._check(item, seen)
+                if isinstance(outcome, NewRecord):
+                    created.append(outcome)
+                    report.outcomes.append((item.number, "created", outcome.label))
+                else:
+                    report.outcomes.append((item.number, *outcome))
+        self._write(created, report)
+
+    @contextmanager
+    def _reporting(self, report: ImportReport, number: int) -> Iterator[None]:
+        """Turn what is wrong with one row into the report's problems for that row."""
+        try:
+            yield
+        except RowProblem as problem:
+            report.problems.append(Problem(number, problem.field, problem.message))
+        except ValidationFailed as error:
+            report.problems.extend(
+                Problem(number, self._column_of(name), message)
+                for name, message in _flatten(error.messages)
+            )
+        except RegistryError as error:
+            report.problems.append(Problem(number, "", str(error)))
 
     # --- checks on the whole file ----------------------------------------------------------
 
@@ -368,11 +458,11 @@ class Importer:
                 f"Missing column(s) every {self.entity} row needs: {', '.join(missing)}."
             )
 
-    def _ordered(self, rows):
-        """Rows with parents in the same file after those parents, otherwise in file order."""
+    def _levels(self, rows) -> list[list]:
+        """Rows in levels: a row whose parent is in the same file comes a level after it."""
         tree = TREES.get(self.entity)
         if tree is None:
-            return rows
+            return [rows] if rows else []
         parent_key, own_key = tree
         parents = {
             row.get(own_key): row.get(parent_key)
@@ -390,37 +480,158 @@ class Importer:
                 parent = parents[parent]
             return level
 
-        return sorted(rows, key=lambda numbered: depth(numbered[1]))
+        levels: dict[int, list] = {}
+        for numbered in rows:
+            levels.setdefault(depth(numbered[1]), []).append(numbered)
+        return [levels[level] for level in sorted(levels)]
+
+    # --- loading what a level's rows name, one query per table ------------------------------
+
+    def _prefetch(self, rows: list[dict]) -> None:
+        """Load the records the rows name by natural key, and the stored ids they give."""
+        self._cache.clear()
+        wanted: dict[str, dict[str, set]] = {}
+        for reference in self.references.values():
+            prefix = reference.id_column.removesuffix("_id") + "_"
+            for row in rows:
+                for key in reference.keys:
+                    value = row.get(key)
+                    if value not in (None, "") and not isinstance(value, dict | list):
+                        name = key.removeprefix(prefix)
+                        wanted.setdefault(reference.target, {}).setdefault(name, set()).add(
+                            str(value).strip()
+                        )
+        self._known = {target: self._load_known(target, names) for target, names in wanted.items()}
+        ids = {int(row["id"]) for row in rows if _valid_id(row.get("id"))}
+        self._taken_ids |= {
+            record_id
+            for chunk in _chunks(ids)
+            for record_id in db.session.scalars(
+                select(self.model.id).where(self.model.id.in_(chunk))
+            )
+        }
+
+    def _load_known(self, target: str, names: dict[str, set]) -> dict:
+        """The records of `target` the rows name, by each natural key they are named by."""
+        if target == "parties":
+            found = _load_in(select(Party), Party.iso3, {v.upper() for v in names.get("iso3", ())})
+            found += _load_in(select(Party), Party.name, names.get("name", ()))
+            return {
+                "iso3": {party.iso3: party for party in found if party.iso3},
+                "name": {party.name: party for party in found},
+            }
+        if target == "agreements":
+            found = _load_in(select(Agreement), Agreement.reference, names.get("reference", ()))
+            return {"reference": {agreement.reference: agreement for agreement in found}}
+        if target in NAMED:
+            model = NAMED[target][0]
+            found = _load_in(select(model), model.name, names.get("name", ()))
+            return {"name": {record.name: record for record in found}}
+        if target == "users":
+            emails = {value.lower() for value in names.get("email", ())}
+            return {
+                "email": {user.email: user for user in _load_in(select(User), User.email, emails)}
+            }
+        if target == "obligations":
+            query = (
+                select(Obligation).options(joinedload(Obligation.agreement)).order_by(Obligation.id)
+            )
+            titled: dict[str, list] = {}
+            for obligation in _load_in(query, Obligation.title, names.get("title", ())):
+                titled.setdefault(obligation.title, []).append(obligation)
+            return {"title": titled}
+        return {}
+
+    def _prefetch_matches(self, data: list[dict]) -> None:
+        """Load the stored records the rows may stand for, by the first of their match keys."""
+        if self.entity == "parties":
+            iso3s, names = set(), set()
+            for values in data:
+                with suppress(ValidationFailed):
+                    iso3, name = self._typed(values, "iso3"), self._typed(values, "name")
+                    iso3s |= {iso3.upper()} if iso3 else set()
+                    names |= {name} if name else set()
+            found = _load_in(select(Party), Party.iso3, iso3s) + _load_in(
+                select(Party), Party.name, names
+            )
+            self._matches = {("iso3", party.iso3): party for party in found if party.iso3}
+            self._matches |= {("name", party.name): party for party in found}
+            return
+        keys = MATCH_KEYS[self.entity]
+        firsts = set()
+        for values in data:
+            with suppress(ValidationFailed):
+                firsts.add(self._typed(values, keys[0]))
+        firsts.discard(None)
+        query = select(self.model).order_by(self.model.id)
+        found = _load_in(query, getattr(self.model, keys[0]), firsts)
+        self._matches = {}
+        for record in found:
+            self._matches.setdefault(tuple(getattr(record, name) for name in keys), record)
 
     # --- one row ------------------------------------------------------------------------------
 
-    def _import_row(self, row: dict, number: int, seen: dict[tuple, int]):
+    def _read(self, row: dict, number: int) -> Checked:
         data = self._data(row)
-        carried = self._carried(row)
-        existing = self._existing(data)
-        key = self._key(data)
-        if key is not None:
-            if key in seen:
-                raise RowProblem("", f"Stands for the same record as row {seen[key]}.")
-            seen[key] = number
+        return Checked(number, row, data, self._carried(row), self._key(data))
+
+    def _check(self, item: Checked, seen: dict[tuple, int]) -> NewRecord | tuple[str, str]:
+        """Check one row; a new record is returned to be written, an update is made now."""
+        existing = self._existing(item)
+        if item.key is not None:
+            if item.key in seen:
+                raise RowProblem("", f"Stands for the same record as row {seen[item.key]}.")
+            seen[item.key] = item.number
         if existing is not None and not can_see(existing, self.clearance):
             field_name = MATCH_KEYS[self.entity][0]
             raise RowProblem(field_name, "Already used by a record you may not see.")
+        row = item.row
         archived = row.get("archived_at") if "archived_at" in row else ...
+        if existing is None:
+            return self._new(item, archived)
         with db.session.begin_nested():
-            if existing is None:
-                record = self._create(data, carried, archived, row)
-                outcome = "created"
-            else:
-                record = existing
-                outcome = self._update(existing, data, archived, row)
-            if not can_see(record, self.clearance):
-                raise RowProblem(
-                    "classification",
-                    f"Above your clearance ({self.clearance.value}); nothing was imported.",
+            outcome = self._update(existing, item.data, archived, row)
+            self._check_clearance(existing)
+        return outcome, existing.label
+
+    def _check_clearance(self, record) -> None:
+        if not can_see(record, self.clearance):
+            raise RowProblem(
+                "classification",
+                f"Above your clearance ({self.clearance.value}); nothing was imported.",
+            )
+
+    def _new(self, item: Checked, archived) -> NewRecord:
+        # A new record enters as the file found it, like a fixture: its steps happened
+        # elsewhere. Changes to records already here go through every rule.
+        as_found = agreements.recording_as_found() if self.entity == "agreements" else nullcontext()
+        with as_found:
+            values = self.service.new_values(self.actor, item.data)
+        for name in self.service.unique_fields:
+            value = values.get(name)
+            if value is None:
+                continue
+            if (name, value) in self._unique:
+                raise ValidationFailed(
+                    {name: [f"{value} is already used by another {self.service.noun}."]},
+                    self.service.noun,
                 )
-        label = getattr(record, "label", None) or f"{self.entity} {record.id}"
-        return outcome, label, existing is None and "id" in carried
+        draft = Draft(self.model, values, self._related)
+        self._check_clearance(draft)
+        kept = {name: item.carried[name] for name in ("id", *CARRIED) if name in item.carried}
+        archived_at = None
+        if archived not in (None, ...):
+            self.service._require_archivable()
+            kept["archive_reason"] = clean_reason(
+                item.row.get("archive_reason") or "Archived in the import", self.service.noun
+            )
+            archived_at = kept.setdefault("archived_at", utcnow())
+        for name in self.service.unique_fields:
+            if values.get(name) is not None:
+                self._unique[(name, values[name])] = item.number
+        if "id" in item.carried:
+            self._taken_ids.add(item.carried["id"])
+        return NewRecord(item.number, values, kept, self.model.label.fget(draft), archived_at)
 
     def _data(self, row: dict) -> dict:
         data = {}
@@ -439,9 +650,9 @@ class Importer:
         carried: dict[str, Any] = {}
         value = row.get("id")
         if value not in (None, ""):
-            if isinstance(value, bool) or not str(value).isdigit() or not 0 < int(value) < 2**31:
+            if not _valid_id(value):
                 raise RowProblem("id", "Not a valid id.")
-            if db.session.get(self.model, int(value)) is None:
+            if int(value) not in self._taken_ids:
                 carried["id"] = int(value)
         if row.get("version") not in (None, ""):
             version = row["version"]
@@ -471,6 +682,7 @@ class Importer:
         return found
 
     def _lookup(self, reference: Reference, values: dict):
+        """Find a named record among those `_prefetch` loaded."""
         prefix = reference.id_column.removesuffix("_id")
 
         def get(name):
@@ -478,47 +690,50 @@ class Importer:
             return None if value in (None, "") else str(value).strip()
 
         target = reference.target
+        known = self._known.get(target, {})
         column_name = reference.keys[0]
         if target == "parties":
             iso3, name = get("iso3"), get("name")
             found = None
             if iso3:
-                found = db.session.scalar(select(Party).where(Party.iso3 == iso3.upper()))
+                found = known.get("iso3", {}).get(iso3.upper())
             if found is None and name:
-                found = db.session.scalar(select(Party).where(Party.name == name))
+                found = known.get("name", {}).get(name)
             described = f"ISO3 {iso3!r}" if iso3 else f"name {name!r}"
             if found is None:
                 return RowProblem(column_name, f"No party with {described}.")
             return found.id
         if target == "agreements":
             reference_ = get("reference")
-            found = db.session.scalar(select(Agreement).where(Agreement.reference == reference_))
+            found = known.get("reference", {}).get(reference_)
             if found is None or not can_see(found, self.clearance):
                 return RowProblem(column_name, f"No agreement with reference {reference_!r}.")
             return found.id
         if target in NAMED:
-            model, noun = NAMED[target]
+            noun = NAMED[target][1]
             name = get("name")
-            found = db.session.scalar(select(model.id).where(model.name == name))
+            found = known.get("name", {}).get(name)
             return (
-                found
+                found.id
                 if found is not None
                 else RowProblem(column_name, f"No {noun} named {name!r}.")
             )
         if target == "users":
             email = (get("email") or "").lower()
-            found = db.session.scalar(select(User).where(User.email == email))
+            found = known.get("email", {}).get(email)
             if found is None:
                 return RowProblem(column_name, f"No user with email {email!r}.")
             return found.id
         if target == "obligations":
             title, agreement_reference = get("title"), get("agreement_reference")
-            query = select(Obligation).where(Obligation.title == title)
-            if agreement_reference:
-                query = query.join(Agreement, Obligation.agreement_id == Agreement.id).where(
-                    Agreement.reference == agreement_reference
+            found = [
+                obligation
+                for obligation in known.get("title", {}).get(title, ())
+                if (
+                    not agreement_reference or obligation.agreement.reference == agreement_reference
                 )
-            found = [o for o in db.session.scalars(query) if can_see(o, self.clearance)]
+                and can_see(obligation, self.clearance)
+            ]
             where = f" of {agreement_reference}" if agreement_reference else ""
             if not found:
                 return RowProblem(column_name, f"No obligation{where} titled {title!r}.")
@@ -555,47 +770,15 @@ class Importer:
             return None  # e.g. an agreement without a reference: always a new record
         return values
 
-    def _existing(self, data: dict):
+    def _existing(self, item: Checked):
+        """The stored record a row stands for, among those `_prefetch_matches` loaded."""
         if self.entity == "parties":
-            iso3, name = self._typed(data, "iso3"), self._typed(data, "name")
-            found = None
-            if iso3:
-                found = db.session.scalar(select(Party).where(Party.iso3 == iso3.upper()))
+            iso3, name = self._typed(item.data, "iso3"), self._typed(item.data, "name")
+            found = self._matches.get(("iso3", iso3.upper())) if iso3 else None
             if found is None and name:
-                found = db.session.scalar(select(Party).where(Party.name == name))
+                found = self._matches.get(("name", name))
             return found
-        key = self._key(data)
-        if key is None:
-            return None
-        conditions = []
-        for name, value in zip(MATCH_KEYS[self.entity], key, strict=True):
-            column = getattr(self.model, name)
-            conditions.append(column.is_(None) if value is None else column == value)
-        with db.session.no_autoflush:
-            found = db.session.scalars(select(self.model).where(*conditions).limit(2)).all()
-        return found[0] if found else None
-
-    def _create(self, data: dict, carried: dict, archived, row: dict):
-        # A new record enters as the file found it, like a fixture: its steps happened
-        # elsewhere. Changes to records already here go through every rule.
-        as_found = agreements.recording_as_found() if self.entity == "agreements" else nullcontext()
-        with as_found:
-            record = self.service.create(
-                self.actor, data, reason=self.reason, record_id=carried.get("id")
-            )
-        if archived not in (None, ...):
-            self.service.archive(
-                self.actor, record, reason=row.get("archive_reason") or "Archived in the import"
-            )
-        kept = {name: carried[name] for name in CARRIED if name in carried}
-        if kept:
-            db.session.execute(
-                update(self.model.__table__)
-                .where(self.model.__table__.c.id == record.id)
-                .values(**kept)
-            )
-            db.session.expire(record)
-        return record
+        return None if item.key is None else self._matches.get(item.key)
 
     def _update(self, existing, data: dict, archived, row: dict) -> str:
         version = existing.version
@@ -619,10 +802,125 @@ class Importer:
                 )
         return "updated" if existing.version != version else "unchanged"
 
+    # --- writing a level's new records ---------------------------------------------------------
+
+    def _write(self, created: list[NewRecord], report: ImportReport) -> None:
+        """Insert the new records in bulk, then append their audit events in one pass."""
+        if not created:
+            return
+        db.session.flush()  # updates made through the services come first
+        try:
+            with db.session.begin_nested():
+                self._insert(created)
+        except IntegrityError:
+            # A rule only the database knows: find the rows it refuses, one at a time.
+            for new in created:
+                try:
+                    with db.session.begin_nested():
+                        self._insert([new])
+                except IntegrityError as error:
+                    message = (
+                        f"The {self.service.noun} conflicts with a stored record: {error.orig}"
+                    )
+                    report.problems.append(Problem(new.number, "", message))
+            return
+        events = []
+        for new in created:
+            changes = self.service.creation_changes(new.values)
+            events.append(
+                PendingEvent(
+                    AuditAction.CREATE,
+                    self.model.__tablename__,
+                    new.id,
+                    new.label,
+                    changes,
+                    self.reason,
+                )
+            )
+            if new.archived_at is not None:
+                events.append(
+                    PendingEvent(
+                        AuditAction.ARCHIVE,
+                        self.model.__tablename__,
+                        new.id,
+                        new.label,
+                        {"archived_at": [None, new.archived_at]},
+                        new.kept["archive_reason"],
+                    )
+                )
+        record_many(self.actor, events)
+
+    def _insert(self, created: list[NewRecord]) -> None:
+        """Insert rows that keep the file's id first, then the others with ids given to them."""
+        table = self.model.__table__
+        given = [new for new in created if "id" in new.kept]
+        for new in given:
+            new.id = new.kept["id"]
+        self._insert_rows(given)
+        postgresql = db.engine.dialect.name == "postgresql"
+        if given and postgresql:
+            # Ids given explicitly do not move the sequence: move it past them.
+            db.session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608
+                    f"(SELECT max(id) FROM {table.name}))"
+                )
+            )
+        others = [new for new in created if "id" not in new.kept]
+        if not others:
+            return
+        if postgresql:
+            ids = db.session.scalars(
+                text(
+                    f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "  # noqa: S608
+                    "FROM generate_series(1, :count)"
+                ),
+                {"count": len(others)},
+            ).all()
+        else:  # the next ids SQLite would give: this transaction holds the write lock
+            highest = db.session.scalar(select(func.max(table.c.id))) or 0
+            ids = range(highest + 1, highest + 1 + len(others))
+        for new, record_id in zip(others, ids, strict=True):
+            new.id = record_id
+        self._insert_rows(others)
+
+    def _insert_rows(self, created: list[NewRecord]) -> None:
+        """One executemany per set of columns the rows give."""
+        groups: dict[tuple, list[dict]] = {}
+        for new in created:
+            row = {**new.values, **new.kept, "id": new.id}
+            groups.setdefault(tuple(row), []).append(row)
+        for rows in groups.values():
+            db.session.execute(insert(self.model.__table__), rows)
+
     def _column_of(self, name: str) -> str:
         """The file's column for a schema field (a reference is named by its key column)."""
         reference = self.references.get(name)
         return reference.keys[0] if reference and reference.keys else name
+
+
+def _chunks(values, size: int = 500):
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _load_in(query, column, values) -> list:
+    """The records of `query` whose `column` is one of `values`, in chunks of an IN list."""
+    return [
+        record
+        for chunk in _chunks(values)
+        for record in db.session.scalars(query.where(column.in_(chunk)))
+    ]
+
+
+def _valid_id(value) -> bool:
+    return (
+        value not in (None, "")
+        and not isinstance(value, bool)
+        and str(value).isdigit()
+        and 0 < int(value) < 2**31
+    )
 
 
 def _flatten(messages, prefix: str = ""):

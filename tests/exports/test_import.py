@@ -301,3 +301,75 @@ def test_an_import_changing_a_stored_agreements_status_meets_the_lifecycle(
     assert "row 1, status:" in result.output
     db.session.expire_all()
     assert db.session.get(Agreement, agreement.id).status.value == "draft"
+
+
+def test_a_bulk_import_writes_one_chained_event_per_record(app, tmp_path, make_party):
+    make_party(name="Already Here", iso3="AHR")  # the import's events continue this chain
+    db.session.commit()
+    lines = ["id,name,kind,iso3,archived_at,archive_reason"]
+    lines += [f"{n},State {n},state,,," for n in range(10, 610)]
+    lines.append("700,Old State,state,,2001-01-01T00:00:00+00:00,Dissolved")
+    path = tmp_path / "parties.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run(app, "import", "parties", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert "601 created" in result.stdout
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    created = [event for event in events[1:] if event.action == AuditAction.CREATE]
+    assert [event.entity_id for event in created] == [*range(10, 610), 700]
+    assert created[0].entity_label == "State 10"
+    assert created[0].changes == {"name": [None, "State 10"], "kind": [None, "state"]}
+    assert {event.reason for event in created} == {"Imported from parties.csv"}
+    (archived,) = [event for event in events if event.action == AuditAction.ARCHIVE]
+    assert (archived.entity_id, archived.reason) == (700, "Dissolved")
+    assert len(events) == 1 + 601 + 1
+    verified = run(app, "audit", "verify")
+    assert verified.exit_code == 0, verified.output
+    assert f"intact: {len(events)} events" in verified.output
+    old = db.session.get(Party, 700)
+    assert (old.archive_reason, old.archived_at.year) == ("Dissolved", 2001)
+
+
+def test_a_bulk_import_checks_rows_with_few_queries(app, tmp_path, count_queries):
+    path = tmp_path / "agreements.csv"
+    lines = ["reference,title,instrument_type,form,legal_nature,region,concluded_on"]
+    lines += [
+        f"AGR-1990-{n:04d},Treaty {n},arms_control,bilateral,treaty,europe,1990-01-01"
+        for n in range(1, 401)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with count_queries() as statements:
+        result = run(app, "import", "agreements", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert "400 created" in result.stdout
+    assert len(statements) < 20, statements
+
+
+def test_parents_in_the_same_file_and_rows_without_id_or_reference(app, tmp_path):
+    path = tmp_path / "agreements.csv"
+    path.write_text(
+        "reference,title,instrument_type,form,legal_nature,region,concluded_on,parent_reference\n"
+        "AGR-1990-0003,Protocol,arms_control,bilateral,treaty,europe,1990-05-01,AGR-1990-0002\n"
+        "AGR-1990-0002,Treaty,arms_control,bilateral,treaty,europe,1990-01-01,\n"
+        ",Unnumbered A,arms_control,bilateral,treaty,europe,1991-02-01,\n"
+        ",Unnumbered B,arms_control,bilateral,treaty,europe,1991-03-01,AGR-1990-0002\n"
+        ",Unnumbered C,arms_control,bilateral,treaty,europe,1991-04-01,\n",
+        encoding="utf-8",
+    )
+    result = run(app, "import", "agreements", str(path))
+    assert result.exit_code == 0, result.stderr
+    stored = {a.title: a for a in db.session.scalars(select(Agreement))}
+    assert stored["Protocol"].parent_id == stored["Treaty"].id
+    assert stored["Unnumbered B"].parent_id == stored["Treaty"].id
+    references = {stored[f"Unnumbered {letter}"].reference for letter in "ABC"}
+    assert references == {"AGR-1991-0001", "AGR-1991-0002", "AGR-1991-0003"}
+    assert run(app, "audit", "verify").exit_code == 0
+
+
+def test_two_new_rows_cannot_share_a_unique_value(app, tmp_path):
+    path = tmp_path / "parties.csv"
+    path.write_text("name,kind,iso3\nRuritania,state,RUR\nRuritania,state,RUT\n", encoding="utf-8")
+    result = run(app, "import", "parties", str(path))
+    assert result.exit_code == 1
+    assert "row 2, name: Ruritania is already used by another party." in result.stderr
+    assert count_rows(Party) == 0
