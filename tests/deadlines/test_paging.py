@@ -103,15 +103,15 @@ def test_filters_and_clearance_narrow_pages_counts_and_people_alike(crowded):
             # Everyone with a deadline here is offered; the window aside, no one else.
             people = {person for d in everything for person in d.responsible_ids}
             anytime = DeadlineQuery(clearance, date(1900, 1, 1), date(2200, 1, 1), filters)
-            assert people <= query.responsible_ids() <= {
-                person for d in anytime.first() for person in d.responsible_ids
-            }
+            assert (
+                people
+                <= query.responsible_ids()
+                <= {person for d in anytime.first() for person in d.responsible_ids}
+            )
 
 
 def test_occurrences_of_recurring_duties_sharing_a_date_each_appear_once(crowded):
-    query = DeadlineQuery(
-        Classification.SECRET, TODAY, TODAY + timedelta(days=365), today=TODAY
-    )
+    query = DeadlineQuery(Classification.SECRET, TODAY, TODAY + timedelta(days=365), today=TODAY)
     monthly = [d for d in query.first() if d.title.startswith("Every P1M")]
     assert len(monthly) == 4 * 12  # four agreements, twelve month ends
     assert len({d.key for d in monthly}) == len(monthly)
