@@ -1,4 +1,4 @@
-"""Indexes for the deadline list: recurring duties by first date, withdrawal notices by date
+"""Indexes for lists: live agreements, recurring duties by first date, withdrawal notices by date
 
 Revision ID: 0006_deadline_indexes
 Revises: 0005_review_workflow
@@ -19,6 +19,14 @@ RECURRING_LIVE = "archived_at IS NULL AND recurrence IS NOT NULL"
 
 
 def upgrade():
+    op.create_index(
+        'ix_agreements_live',
+        'agreements',
+        ['classification', 'status'],
+        unique=False,
+        sqlite_where=sa.text("archived_at IS NULL"),
+        postgresql_where=sa.text("archived_at IS NULL"),
+    )
     op.create_index(
         "ix_obligations_recurring",
         "obligations",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.core.db import Archivable, Base, Timestamped, Versioned, enum_type
@@ -46,6 +46,14 @@ class Agreement(Timestamped, Versioned, Archivable, Base):
         ),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
         CheckConstraint("unts_volume IS NULL OR unts_volume > 0", name="unts_volume_positive"),
+        # Lists count the live agreements (by status and level) from this index alone.
+        Index(
+            "ix_agreements_live",
+            "classification",
+            "status",
+            sqlite_where=text("archived_at IS NULL"),
+            postgresql_where=text("archived_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
