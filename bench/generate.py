@@ -112,7 +112,12 @@ def generate(size: Size) -> dict[str, int]:
             if connection.dialect.name == "sqlite":  # outside a transaction, as SQLite asks
                 connection.connection.driver_connection.execute("PRAGMA synchronous = OFF")
             with connection.begin():
-                return Filler(connection, size).run()
+                counts = Filler(connection, size).run()
+            # Statistics, as a live database has them (PostgreSQL's autovacuum gathers them;
+            # SQLite only on ANALYZE): without them SQLite may pick a poor index.
+            connection.exec_driver_sql("ANALYZE")
+            connection.commit()
+            return counts
 
 
 class Filler:
