@@ -1,11 +1,10 @@
-"""Indexes for lists: live agreements, recurring duties by first date, withdrawal notices by date
+"""Indexes for lists and deadlines: live agreements, notice dates, recurring duties, notices
 
 Revision ID: 0006_deadline_indexes
 Revises: 0005_review_workflow
 Create Date: 2026-11-27 12:10:00
 
 """
-
 from alembic import op
 import sqlalchemy as sa
 
@@ -15,17 +14,25 @@ down_revision = "0005_review_workflow"
 branch_labels = None
 depends_on = None
 
+LIVE = "archived_at IS NULL"
+WITH_NOTICE = "notice_period IS NOT NULL"
 RECURRING_LIVE = "archived_at IS NULL AND recurrence IS NOT NULL"
 
 
 def upgrade():
     op.create_index(
-        'ix_agreements_live',
-        'agreements',
-        ['classification', 'status'],
-        unique=False,
-        sqlite_where=sa.text("archived_at IS NULL"),
-        postgresql_where=sa.text("archived_at IS NULL"),
+        "ix_agreements_live",
+        "agreements",
+        ["classification", "status", "archived_at"],
+        sqlite_where=sa.text(LIVE),
+        postgresql_where=sa.text(LIVE),
+    )
+    op.create_index(
+        "ix_agreements_notice",
+        "agreements",
+        ["notice_min_in_force", "entered_into_force_on"],
+        sqlite_where=sa.text(WITH_NOTICE),
+        postgresql_where=sa.text(WITH_NOTICE),
     )
     op.create_index(
         "ix_obligations_recurring",
@@ -39,18 +46,16 @@ def upgrade():
             "owner_id",
             "oversight_body_id",
         ],
-        unique=False,
         sqlite_where=sa.text(RECURRING_LIVE),
         postgresql_where=sa.text(RECURRING_LIVE),
     )
     op.create_index(
-        op.f("ix_treaty_actions_kind_effective_on"),
-        "treaty_actions",
-        ["kind", "effective_on"],
-        unique=False,
+        op.f("ix_treaty_actions_kind_effective_on"), "treaty_actions", ["kind", "effective_on"]
     )
 
 
 def downgrade():
     op.drop_index(op.f("ix_treaty_actions_kind_effective_on"), table_name="treaty_actions")
     op.drop_index("ix_obligations_recurring", table_name="obligations")
+    op.drop_index("ix_agreements_notice", table_name="agreements")
+    op.drop_index("ix_agreements_live", table_name="agreements")

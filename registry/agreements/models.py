@@ -51,8 +51,17 @@ class Agreement(Timestamped, Versioned, Archivable, Base):
             "ix_agreements_live",
             "classification",
             "status",
+            "archived_at",  # so that SQLite sees the index covers the condition it is made for
             sqlite_where=text("archived_at IS NULL"),
             postgresql_where=text("archived_at IS NULL"),
+        ),
+        # Earliest notice dates, one ordered range per minimum time in force.
+        Index(
+            "ix_agreements_notice",
+            "notice_min_in_force",
+            "entered_into_force_on",
+            sqlite_where=text("notice_period IS NOT NULL"),
+            postgresql_where=text("notice_period IS NOT NULL"),
         ),
     )
 

@@ -10,14 +10,13 @@ because the date is part of what identifies a reminder.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
 from sqlalchemy import ColumnElement, Select, and_, func, null, or_, select
 from sqlalchemy.orm import selectinload
 
-from registry.agreements import rules
 from registry.agreements.models import Agreement, TreatyAction
 from registry.authorizations import queries as authorisation_queries
 from registry.authorizations.models import Authorization
@@ -139,7 +138,9 @@ class DeadlineQuery:
         self.today = today or date.today()
         filters = filters or DeadlineFilters()
         self.sources = [
-            source for source in (*_ROW_SOURCES, _RECURRING, _COMPUTED) if source.may_yield(filters)
+            source
+            for source in (*_ROW_SOURCES, _RECURRING, _NOTICES, _COMPUTED)
+            if source.may_yield(filters)
         ]
         self.scope = _Scope(clearance, filters, self.today)
 
@@ -481,11 +482,103 @@ def _occurrence_dates(first: date, recurrence: str, low: date, high: date) -> tu
     return tuple(occurrences(first, recurrence, low, high))
 
 
+class _EarliestNotices:
+    """Earliest notice dates: entry into force plus the minimum time in force.
+
+    Few agreements differ in that minimum, and the date moves with entry into force, so each
+    minimum is one ordered range of an index on (minimum, entry into force).
+    """
+
+    kind = DeadlineKind.EARLIEST_NOTICE
+    actionable = False
+    rows = _Rows(
+        DeadlineKind.EARLIEST_NOTICE,
+        Agreement,
+        Agreement.entered_into_force_on,
+        lambda row: f"Notice of withdrawal from {_name(row)} possible",
+        where=(Agreement.notice_period.is_not(None),),
+    )
+
+    def may_yield(self, filters: DeadlineFilters) -> bool:
+        return self.rows.may_yield(filters)
+
+    def _ranges(self, low: date, high: date):
+        """Each minimum, its condition, and the entry-into-force dates giving [low, high]."""
+        minimums = db.session.scalars(
+            select(Agreement.notice_min_in_force)
+            .where(Agreement.notice_period.is_not(None))
+            .distinct()
+        )
+        for minimum in minimums:
+            first, last = _entries_giving(minimum, low, high)
+            if first <= last:
+                same = (
+                    Agreement.notice_min_in_force.is_(None)
+                    if minimum is None
+                    else Agreement.notice_min_in_force == minimum
+                )
+                yield minimum, (same, Agreement.entered_into_force_on.between(first, last))
+
+    def take(self, scope: _Scope, low: date, high: date, limit: int | None) -> list[Deadline]:
+        found = []
+        for minimum, conditions in self._ranges(low, high):
+            query = self.rows.query(scope).where(*conditions)
+            ordered = query.order_by(Agreement.entered_into_force_on, Agreement.id)
+            rows = db.session.execute(ordered if limit is None else ordered.limit(limit)).all()
+            if limit is not None and len(rows) == limit:  # the rest of the last day
+                last = _earliest(rows[-1].due_on, minimum)
+                seen = {row.id for row in rows}
+                same_day = query.where(
+                    Agreement.entered_into_force_on.between(*_entries_giving(minimum, last, last))
+                )
+                rows.extend(row for row in db.session.execute(same_day) if row.id not in seen)
+            found.extend(
+                replace(self.rows.deadline(row), due_on=_earliest(row.due_on, minimum))
+                for row in rows
+            )
+        return found
+
+    def count(self, scope: _Scope, low: date, high: date, cap: int | None) -> int:
+        total = 0
+        for _, conditions in self._ranges(low, high):
+            query = self.rows.query(scope, Agreement.id).where(*conditions)
+            if cap is not None:
+                query = query.limit(cap - total)
+            total += db.session.scalar(select(func.count()).select_from(query.subquery()))
+            if cap is not None and total >= cap:
+                return cap
+        return total
+
+    def responsible_ids(self, scope: _Scope, low: date, high: date) -> set[int]:
+        return set()  # no one in particular: the agreement's
+
+
+def _earliest(entry_into_force: date, minimum: str | None) -> date:
+    return add_period(entry_into_force, minimum) if minimum else entry_into_force
+
+
+def _entries_giving(minimum: str | None, low: date, high: date) -> tuple[date, date]:
+    """The first and last entry into force whose earliest notice falls in [low, high].
+
+    Adding a period never moves a later date before an earlier one, so these bound a range;
+    they are found from a guess a week out, a day at a time.
+    """
+    if not minimum:
+        return low, high
+    delta = parse_period(minimum)
+    first = low - delta - SLACK
+    while _earliest(first, minimum) < low:
+        first += timedelta(days=1)
+    last = high - delta + SLACK
+    while _earliest(last, minimum) > high:
+        last -= timedelta(days=1)
+    return first, last
+
+
 COMPUTED_KINDS = frozenset(
     {
         *CLOCK_KINDS.values(),
         DeadlineKind.AUTHORIZATION_DUE,
-        DeadlineKind.EARLIEST_NOTICE,
         DeadlineKind.EXIT_DECISION,
         DeadlineKind.WITHDRAWAL_EFFECTIVE,
     }
@@ -493,7 +586,7 @@ COMPUTED_KINDS = frozenset(
 
 
 class _Computed:
-    """Dates worked out in Python: authorisation rule clocks, earliest notice, exit steps.
+    """Dates worked out in Python: authorisation rule clocks and exit steps.
 
     There are few of these in any window, so they are found in full (once per query) and
     filtered here.
@@ -533,6 +626,7 @@ class _Computed:
 
 
 _RECURRING = _RecurringObligations()
+_NOTICES = _EarliestNotices()
 _COMPUTED = _Computed()
 
 
@@ -584,34 +678,6 @@ def _computed_deadlines(clearance, start, end, agreement_id) -> Iterator[Deadlin
         agreements = db.session.scalars(agreements_query).all()
         yield from _rule_clocks(agreements, live_rules, clearance, deadline)
 
-    notices = visible(
-        select(
-            *_AGREEMENT_COLUMNS,
-            Agreement.entered_into_force_on,
-            Agreement.notice_period,
-            Agreement.notice_min_in_force,
-        ),
-        Agreement,
-        clearance,
-    )
-    if agreement_id is None:
-        notices = notices.where(_notice_may_fall_between(start, end))
-    else:
-        notices = notices.where(Agreement.id == agreement_id)
-    for row in db.session.execute(notices):
-        earliest = rules.earliest_notice_on(row)
-        if earliest and start <= earliest <= end:
-            yield Deadline(
-                key=f"agreements:{row.agreement_id}:{DeadlineKind.EARLIEST_NOTICE.value}",
-                kind=DeadlineKind.EARLIEST_NOTICE,
-                due_on=earliest,
-                title=f"Notice of withdrawal from {_name(row)} possible",
-                agreement_id=row.agreement_id,
-                agreement_reference=row.agreement_reference,
-                classification=row.agreement_level,
-                record_path=f"/agreements/{row.agreement_id}",
-            )
-
     for step in db.session.scalars(
         _scoped(ExitStep, clearance, agreement_id).where(ExitStep.closed_on.is_(None))
     ):
@@ -637,37 +703,6 @@ def _computed_deadlines(clearance, start, end, agreement_id) -> Iterator[Deadlin
                 step,
                 level=step.classification,
             )
-
-
-def _notice_may_fall_between(start: date, end: date) -> ColumnElement[bool]:
-    """Agreements whose earliest notice date may fall in [start, end].
-
-    A superset, cheap to find with the date index; the exact dates are worked out in Python
-    for these alone, so the work follows the window, not the size of the registry.
-    """
-    with_notice = Agreement.notice_period.is_not(None)
-    conditions = [
-        and_(
-            with_notice,
-            Agreement.notice_min_in_force.is_(None),
-            Agreement.entered_into_force_on.between(start, end),
-        )
-    ]
-    minimums = db.session.scalars(
-        select(Agreement.notice_min_in_force)
-        .where(with_notice, Agreement.notice_min_in_force.is_not(None))
-        .distinct()
-    )
-    for minimum in minimums:
-        delta = parse_period(minimum)
-        conditions.append(
-            and_(
-                with_notice,
-                Agreement.notice_min_in_force == minimum,
-                Agreement.entered_into_force_on.between(start - delta - SLACK, end - delta + SLACK),
-            )
-        )
-    return or_(*conditions)
 
 
 def _clock_may_fall_between(start: date, end: date, live_rules) -> ColumnElement[bool]:

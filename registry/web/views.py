@@ -63,7 +63,11 @@ def dashboard():
         select(AuditEvent)
         .where(
             AuditEvent.entity_type == "agreements",
-            AuditEvent.entity_id.in_(visible(select(Agreement.id), Agreement, clearance)),
+            # EXISTS, probed event by event from the newest: an IN list of every visible
+            # agreement would be built in full before the first event is read.
+            visible(select(Agreement.id), Agreement, clearance)
+            .where(Agreement.id == AuditEvent.entity_id)
+            .exists(),
         )
         .order_by(AuditEvent.id.desc())
         .limit(10)

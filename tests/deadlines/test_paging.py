@@ -148,3 +148,58 @@ def test_a_page_reads_the_same_statements_for_few_or_many_deadlines(
         )
     db.session.commit()
     assert statements() == few
+
+
+def test_earliest_notice_dates_follow_entry_into_force_and_the_minimum_time_in_force(
+    make_agreement,
+):
+    from registry.agreements import rules
+
+    made = []
+    # Entry into force and minimum time in force; three of them give 28 Feb 2027 (month end).
+    for number, (in_force, minimum) in enumerate(
+        [
+            ("2027-01-29", "P1M"),
+            ("2027-01-30", "P1M"),
+            ("2027-01-31", "P1M"),
+            ("2017-02-28", "P10Y"),
+            ("2027-03-05", None),
+            ("2026-12-01", "P1Y"),  # falls after the window
+            ("2026-10-01", "P1M"),  # has passed
+            ("2026-02-01", "P1Y6M"),
+        ]
+    ):
+        made.append(
+            make_agreement(
+                title=f"Exit Accord {number}",
+                concluded_on="2000-01-01",
+                entered_into_force_on=in_force,
+                notice_period="P1Y",
+                notice_min_in_force=minimum,
+            )
+        )
+    make_agreement(
+        title="No exit clause", concluded_on="2000-01-01", entered_into_force_on="2027-01-01"
+    )
+    db.session.commit()
+
+    start, end = TODAY - timedelta(days=365), date(2027, 9, 30)
+    query = DeadlineQuery(
+        Classification.SECRET,
+        start,
+        end,
+        DeadlineFilters(kind=DeadlineKind.EARLIEST_NOTICE),
+        today=TODAY,
+    )
+    expected = {
+        agreement.reference: rules.earliest_notice_on(agreement)
+        for agreement in made
+        if TODAY <= rules.earliest_notice_on(agreement) <= end
+    }
+    found = query.first()
+    assert {d.agreement_reference: d.due_on for d in found} == expected
+    assert sorted(expected.values())[:3] == [date(2027, 2, 28)] * 3
+    assert [d.title for d in found][:1] == ["Notice of withdrawal from Exit Accord 0 possible"]
+    assert query.count() == len(expected) == 6
+    for limit in range(len(found) + 1):
+        assert query.first(limit) == found[:limit]
