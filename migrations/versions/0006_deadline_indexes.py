@@ -23,7 +23,7 @@ def upgrade():
     op.create_index(
         "ix_agreements_live",
         "agreements",
-        ["classification", "status", "archived_at"],
+        ["status", "classification", "archived_at"],
         sqlite_where=sa.text(LIVE),
         postgresql_where=sa.text(LIVE),
     )

@@ -49,8 +49,8 @@ class Agreement(Timestamped, Versioned, Archivable, Base):
         # Lists count the live agreements (by status and level) from this index alone.
         Index(
             "ix_agreements_live",
-            "classification",
             "status",
+            "classification",
             "archived_at",  # so that SQLite sees the index covers the condition it is made for
             sqlite_where=text("archived_at IS NULL"),
             postgresql_where=text("archived_at IS NULL"),
