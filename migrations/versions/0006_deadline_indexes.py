@@ -1,4 +1,4 @@
-"""Indexes for lists and deadlines: live agreements, notice dates, recurring duties, notices
+"""Indexes for lists, pages and deadlines, partial where most rows would not be looked up
 
 Revision ID: 0006_deadline_indexes
 Revises: 0005_review_workflow
@@ -17,6 +17,7 @@ depends_on = None
 LIVE = "archived_at IS NULL"
 WITH_NOTICE = "notice_period IS NOT NULL"
 RECURRING_LIVE = "archived_at IS NULL AND recurrence IS NOT NULL"
+WITH_PREDECESSOR = "predecessor_id IS NOT NULL"
 
 
 def upgrade():
@@ -52,9 +53,19 @@ def upgrade():
     op.create_index(
         op.f("ix_treaty_actions_kind_effective_on"), "treaty_actions", ["kind", "effective_on"]
     )
+    op.drop_index("ix_treaty_actions_predecessor_id", table_name="treaty_actions")
+    op.create_index(
+        "ix_treaty_actions_predecessor_id",
+        "treaty_actions",
+        ["predecessor_id"],
+        sqlite_where=sa.text(WITH_PREDECESSOR),
+        postgresql_where=sa.text(WITH_PREDECESSOR),
+    )
 
 
 def downgrade():
+    op.drop_index("ix_treaty_actions_predecessor_id", table_name="treaty_actions")
+    op.create_index("ix_treaty_actions_predecessor_id", "treaty_actions", ["predecessor_id"])
     op.drop_index(op.f("ix_treaty_actions_kind_effective_on"), table_name="treaty_actions")
     op.drop_index("ix_obligations_recurring", table_name="obligations")
     op.drop_index("ix_agreements_notice", table_name="agreements")

@@ -47,8 +47,8 @@ def visible(query: Select, model, clearance: Classification, *, archived: bool =
     elif hasattr(model, "obligation_id"):  # a measurement is as visible as its obligation
         from registry.obligations.models import Obligation
 
-        visible_obligations = visible(select(Obligation.id), Obligation, clearance)
-        query = query.where(model.obligation_id.in_(visible_obligations))
+        visible_obligation = visible(select(Obligation.id), Obligation, clearance)
+        query = query.where(visible_obligation.where(Obligation.id == model.obligation_id).exists())
     return query
 
 

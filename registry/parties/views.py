@@ -6,7 +6,7 @@ from datetime import date
 
 from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select, union
 
 from registry.agreements import queries
 from registry.agreements.models import Agreement, TreatyAction
@@ -85,8 +85,10 @@ AGREEMENTS_PER_PAGE = 100
 def show(party_id: int):
     party = load_visible(Party, party_id)
     today = date.today()
-    involved = select(TreatyAction.agreement_id).where(
-        or_(TreatyAction.party_id == party.id, TreatyAction.predecessor_id == party.id)
+    # A union, so that each half reads its own index (an OR made SQLite read every action).
+    involved = union(
+        select(TreatyAction.agreement_id).where(TreatyAction.party_id == party.id),
+        select(TreatyAction.agreement_id).where(TreatyAction.predecessor_id == party.id),
     )
     agreements, total, page, last_page = paginate(
         visible(select(Agreement), Agreement, clearance_of(current_user))
