@@ -33,6 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from registry import models  # noqa: F401 - every model must be mapped before use
+    from registry.core.db import described_by_models
     from registry.users import auth  # noqa: F401 - registers the user loader
 
     db.init_app(app)
@@ -42,6 +43,7 @@ def register_extensions(app: Flask) -> None:
         directory=str(PROJECT_ROOT / "migrations"),
         render_as_batch=True,
         compare_type=True,
+        include_name=described_by_models,
     )
     login_manager.init_app(app)
     login_manager.login_view = "users.login"

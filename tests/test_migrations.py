@@ -4,14 +4,19 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from registry.core.db import Base
+from registry.core.db import Base, described_by_models
 from registry.extensions import db
 
 
 def test_models_and_migrations_agree(app):
     with db.engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "render_as_batch": True}
+            connection,
+            opts={
+                "compare_type": True,
+                "render_as_batch": True,
+                "include_name": described_by_models,
+            },
         )
         assert compare_metadata(context, Base.metadata) == []
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, literal_column, or_, select, sql
 from sqlalchemy.orm import selectinload
 
 from registry.agreements import rules
@@ -123,18 +123,36 @@ class AgreementFilters:
     descending: bool = True
 
 
+SEARCHED = (
+    Agreement.title,
+    Agreement.short_title,
+    Agreement.reference,
+    Agreement.national_citation,
+    Agreement.un_registration_number,
+)
+SEARCH_INDEX = sql.table("agreements_search", sql.column("rowid"))
+
+
+def with_text(query: Select, text: str) -> Select:
+    """Agreements whose title, short title, reference or citations contain `text`, any case.
+
+    On SQLite the search index (FTS5 with trigrams, made by a migration) finds them; it needs
+    three characters, so shorter text is looked for row by row. PostgreSQL's trigram indexes
+    serve the same ILIKE that is used everywhere else.
+    """
+    text = text.strip()
+    if len(text) >= 3 and db.session.get_bind().dialect.name == "sqlite":
+        phrase = '"' + text.replace('"', '""') + '"'  # one literal phrase, whatever it holds
+        found = select(SEARCH_INDEX.c.rowid).where(
+            literal_column("agreements_search").match(phrase)
+        )
+        return query.where(Agreement.id.in_(found))
+    return matching(query, text, *SEARCHED)
+
+
 def search_agreements(clearance: Classification, filters: AgreementFilters) -> Select:
     """Visible agreements matching the filters, sorted; callers paginate and count."""
-    query = visible_agreements(clearance)
-    query = matching(
-        query,
-        filters.text,
-        Agreement.title,
-        Agreement.short_title,
-        Agreement.reference,
-        Agreement.national_citation,
-        Agreement.un_registration_number,
-    )
+    query = with_text(visible_agreements(clearance), filters.text)
     if filters.party.strip():
         parties_matching = matching(
             select(Party.id),

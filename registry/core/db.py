@@ -28,6 +28,16 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# The agreement search index is the database's own machinery (an FTS5 table and triggers on
+# SQLite, trigram indexes on PostgreSQL), made by a migration and not described by the models.
+SEARCH_INDEX_PREFIXES = ("agreements_search", "ix_agreements_search_")
+
+
+def described_by_models(name, type_, parent_names) -> bool:
+    """For Alembic's comparison of the models with the database: leave the search index out."""
+    return not (name or "").startswith(SEARCH_INDEX_PREFIXES)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
