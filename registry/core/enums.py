@@ -27,7 +27,7 @@ class Classification(LabelledEnum):
 
     @property
     def rank(self) -> int:
-        return list(Classification).index(self)
+        return _RANKS[self]
 
     def allows(self, other: Classification) -> bool:
         """Tell whether a holder of this clearance may see a record classified `other`."""
@@ -35,7 +35,10 @@ class Classification(LabelledEnum):
 
     @classmethod
     def highest(cls, *levels: Classification | str) -> Classification:
-        return max((cls(level) for level in levels), key=lambda level: level.rank)
+        return max((cls(level) for level in levels), key=_RANKS.__getitem__)
+
+
+_RANKS = {level: rank for rank, level in enumerate(Classification)}  # lowest first
 
 
 class Role(LabelledEnum):

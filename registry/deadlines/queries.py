@@ -10,9 +10,10 @@ because the date is part of what identifies a reminder.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, Select, and_, func, null, or_, select
 from sqlalchemy.orm import selectinload
@@ -63,8 +64,10 @@ SLACK = timedelta(days=7)  # month-end clamping moves a date by a few days at mo
 COUNT_CAP = 1000  # "1,000 or more" says enough; counting further would read every deadline
 
 
-@dataclass(frozen=True)
-class Deadline:
+class Deadline(NamedTuple):
+    """A plain value, made in bulk (the reminder job may make hundreds of thousands): a named
+    tuple costs a fraction of a frozen dataclass to make."""
+
     key: str  # stable across runs: the record, and the occurrence for recurring ones
     kind: DeadlineKind
     due_on: date
@@ -211,6 +214,8 @@ _AGREEMENT_COLUMNS = (
 
 def _from_row(row, kind: DeadlineKind, key: str, title: str, *, due_on: date | None = None):
     level = row.agreement_level
+    if row.level is not None and row.level.rank > level.rank:
+        level = row.level
     return Deadline(
         key=key,
         kind=kind,
@@ -218,7 +223,7 @@ def _from_row(row, kind: DeadlineKind, key: str, title: str, *, due_on: date | N
         title=title,
         agreement_id=row.agreement_id,
         agreement_reference=row.agreement_reference,
-        classification=Classification.highest(level, row.level) if row.level else level,
+        classification=level,
         responsible_ids=(row.owner_id,) if row.owner_id else (),
         oversight_body_id=row.body_id,
         record_path=f"/agreements/{row.agreement_id}",
@@ -533,7 +538,7 @@ class _EarliestNotices:
                 )
                 rows.extend(row for row in db.session.execute(same_day) if row.id not in seen)
             found.extend(
-                replace(self.rows.deadline(row), due_on=_earliest(row.due_on, minimum))
+                self.rows.deadline(row)._replace(due_on=_earliest(row.due_on, minimum))
                 for row in rows
             )
         return found

@@ -54,7 +54,7 @@ class Mailbox:
     clearance: Classification
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reminder:
     recipient: Mailbox
     deadline: Deadline
@@ -94,14 +94,24 @@ def plan(today: date, policy: ReminderPolicy) -> list[Reminder]:
         today + timedelta(days=max(policy.lead_days, default=0)),
         today=today,
     )
-    active = {user.id: user for user in db.session.scalars(select(User).where(User.active))}
-    admins = [user for user in active.values() if user.role == Role.ADMIN]
+    # Each person's and body's mailbox made once: there may be many more deadlines than people.
+    active = {
+        user.id: Mailbox(user.email, user.clearance)
+        for user in db.session.scalars(select(User).where(User.active))
+    }
+    admins = [
+        active[user_id]
+        for user_id in db.session.scalars(
+            select(User.id).where(User.active, User.role == Role.ADMIN)
+        )
+    ]
     bodies = {
-        body.id: body
+        body.id: Mailbox(body.contact_email.lower(), Classification.PUBLIC)
         for body in db.session.scalars(
             select(OversightBody).where(OversightBody.contact_email.is_not(None))
         )
     }
+    escalate_after = max(policy.escalate_after_days, 1)
     reminders: list[Reminder] = []
     for deadline in deadlines:
         days_left = deadline.days_left(today)
@@ -109,38 +119,45 @@ def plan(today: date, policy: ReminderPolicy) -> list[Reminder]:
         if stage is None:
             continue
         people = [active[i] for i in deadline.responsible_ids if i in active] or admins
-        mailboxes = {user.email: Mailbox(user.email, user.clearance) for user in people}
-        escalated = -days_left >= max(policy.escalate_after_days, 1)
+        escalated = -days_left >= escalate_after
         if escalated:
-            mailboxes.update({user.email: Mailbox(user.email, user.clearance) for user in admins})
+            people = [*people, *admins]
             body = bodies.get(deadline.oversight_body_id)
             if body is not None:
-                mailboxes.setdefault(
-                    body.contact_email.lower(),
-                    Mailbox(body.contact_email.lower(), Classification.PUBLIC),
-                )
+                people.append(body)
+        mailboxes: dict[str, Mailbox] = {}
+        for box in people:
+            mailboxes.setdefault(box.email, box)  # a person before a body at the same address
         reminders.extend(Reminder(box, deadline, stage, escalated) for box in mailboxes.values())
     return reminders
 
 
 def already_sent(reminders: list[Reminder]) -> set[tuple]:
-    """Keys of the planned reminders that were sent before."""
-    keys = [reminder.key for reminder in reminders]
+    """Keys of the planned reminders that were sent before.
+
+    One query per recipient over the dates planned for them, read through the unique index
+    that starts with the recipient: a list of every planned key would be sent as thousands of
+    parameters.
+    """
+    wanted = {reminder.key for reminder in reminders}
+    dates: dict[str, list[date]] = defaultdict(list)
+    for reminder in reminders:
+        dates[reminder.recipient.email].append(reminder.deadline.due_on)
     found: set[tuple] = set()
-    columns = (
-        ReminderDelivery.recipient,
-        ReminderDelivery.deadline_key,
-        ReminderDelivery.due_on,
-        ReminderDelivery.stage,
-    )
-    for start in range(0, len(keys), 500):
+    for recipient, due in dates.items():
         rows = db.session.execute(
-            select(*columns).where(
-                tuple_(*columns).in_(keys[start : start + 500]),
+            select(
+                ReminderDelivery.recipient,
+                ReminderDelivery.deadline_key,
+                ReminderDelivery.due_on,
+                ReminderDelivery.stage,
+            ).where(
+                ReminderDelivery.recipient == recipient,
+                ReminderDelivery.due_on.between(min(due), max(due)),
                 ReminderDelivery.status == DeliveryStatus.SENT,
             )
         )
-        found.update(tuple(row) for row in rows)
+        found.update(key for row in rows if (key := tuple(row)) in wanted)
     return found
 
 
@@ -320,10 +337,13 @@ def run(
         if not by_recipient:
             echo("Nothing to send.")
         for recipient, items in sorted(by_recipient.items()):
-            echo(f"Would send {len(items)} item{'s' if len(items) != 1 else ''} to {recipient}:")
+            lines = [
+                f"Would send {len(items)} item{'s' if len(items) != 1 else ''} to {recipient}:"
+            ]
             for reminder in items:
                 title = reminder.deadline.title if reminder.visible else "1 restricted item"
-                echo(f"  {reminder.deadline.due_on} {reminder.stage}: {title}")
+                lines.append(f"  {reminder.deadline.due_on} {reminder.stage}: {title}")
+            echo("\n".join(lines))
         return summary
 
     run_id = uuid.uuid4().hex
