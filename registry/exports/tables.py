@@ -12,14 +12,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Date, Select, String, case, func, literal, select, type_coerce
+from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from registry.agreements.models import Agreement, TreatyAction
 from registry.audit.models import AuditEvent
 from registry.audit.queries import visible_events
 from registry.authorizations.models import Authorization, AuthorizationRule
 from registry.core.access import visible
+from registry.core.db import UTCDateTime
 from registry.core.enums import Classification
 from registry.extensions import db
 from registry.obligations.models import Measurement, Obligation
@@ -80,12 +83,13 @@ def export_table(
         else visible(select(model), model, clearance, archived=True)
     )
     table = model.__table__
+    dialect = db.session.get_bind().dialect.name
     selected, names, sources = [], [], {}
     joins = []
     for column in table.columns:
         if column.name in SECRET_COLUMNS:
             continue
-        selected.append(column)
+        selected.append(_as_exported(column, dialect))
         names.append(column.name)
         sources[column.name] = column
         for foreign_key in column.foreign_keys:
@@ -112,6 +116,35 @@ def export_table(
     if only is not None:
         query = query.where(table.c.id.in_(only.with_only_columns(model.id).order_by(None)))
     return ExportTable(entity, names, query.order_by(table.c.id), sources)
+
+
+def _as_exported(column, dialect: str) -> ColumnElement:
+    """The column read as close as the database can give it to the text the export writes.
+
+    Enum values and dates are read as stored, not turned into objects and back into the same
+    text; on SQLite, which stores timestamps as UTC text, the text is reshaped to ISO 8601 by
+    the database itself (PostgreSQL's timestamps come from the driver as datetimes).
+    """
+    if isinstance(column.type, SAEnum | Date):
+        return type_coerce(column, String).label(column.name)
+    if isinstance(column.type, UTCDateTime) and dialect == "sqlite":
+        return _sqlite_iso_timestamp(column).label(column.name)
+    return column
+
+
+def _sqlite_iso_timestamp(column) -> ColumnElement:
+    """'YYYY-MM-DD HH:MM:SS.ffffff', as stored, to datetime.isoformat()'s text with +00:00.
+
+    Like isoformat(), it leaves out a fraction of zero microseconds.
+    """
+    text = type_coerce(column, String)
+    time_of_day = case(
+        (func.substr(text, 20) == ".000000", func.substr(text, 12, 8)),
+        else_=func.substr(text, 12),
+    )
+    return type_coerce(
+        func.substr(text, 1, 10) + literal("T") + time_of_day + literal("+00:00"), String
+    )
 
 
 def count_rows(export: ExportTable) -> int:

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -89,6 +90,22 @@ def test_exports_stay_within_the_clearance(app, make_agreement, make_party, make
     assert "HID" not in export(app, "treaty_actions").output
     assert "Hidden Accord" not in export(app, "audit_events").output
     assert "Hidden Accord" in export(app, "agreements", "--clearance", "secret").output
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_dates_timestamps_and_enums_keep_their_exact_text(
+    app, make_agreement, make_party, make_action, fmt
+):
+    action = make_action(make_agreement(), make_party(), "accession", "2024-03-07", "2024-02-06")
+    action.created_at = datetime(2024, 3, 7, 9, 30, tzinfo=UTC)
+    action.updated_at = datetime(2024, 3, 8, 10, 15, 30, 250, tzinfo=UTC)
+    db.session.commit()
+    [row] = parse(export(app, "treaty_actions", "--format", fmt).output, fmt)
+    assert row["created_at"] == "2024-03-07T09:30:00+00:00"  # no fraction when it is zero
+    assert row["updated_at"] == "2024-03-08T10:15:30.000250+00:00"
+    assert row["archived_at"] in ("", None)
+    assert (row["effective_on"], row["deposited_on"]) == ("2024-03-07", "2024-02-06")
+    assert row["kind"] == "accession"
 
 
 def test_csv_neutralises_formulas_and_keeps_numbers(app, make_party):
