@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from itertools import repeat
+from operator import itemgetter
+from types import NoneType
 from typing import TextIO
 
 FORMATS = ("csv", "json", "jsonl")
@@ -21,6 +23,9 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # A cell that starts with this was given it on export; import takes exactly one away.
 QUOTE = "'"
 _QUOTED_FIRST = frozenset((*FORMULA_PREFIXES, QUOTE))
+# Cells the csv module writes exactly as csv_cell would make them (None too: as empty).
+_WRITTEN_AS_IS = frozenset((int, float, bool))
+_json_cell = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 def plain(value):
@@ -48,7 +53,7 @@ def csv_cell(value) -> str:
     if kind is int:
         return str(value)
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return _json_cell(value)
     if isinstance(value, str) and value.startswith((*FORMULA_PREFIXES, QUOTE)):
         return QUOTE + value
     return str(plain(value))
@@ -61,44 +66,88 @@ def uncsv_cell(text: str) -> str | None:
     return text[1:] if text.startswith(QUOTE) else text
 
 
-def pieces(rows: Iterable[dict], columns: list[str], fmt: str) -> Iterator[str]:
-    """The text of an export, one piece per row (plus any header or closing bracket)."""
+def as_rows(records: Iterable[dict], columns: list[str]) -> list[tuple]:
+    """Records held as dicts (a report's lines) as one batch of export rows."""
+    return [tuple(record[column] for column in columns) for record in records]
+
+
+def _csv_column(values: list) -> list:
+    """The cells of one column of a batch: text is quoted against formulas, numbers kept."""
+    kinds = set(map(type, values))
+    kinds.discard(NoneType)
+    if kinds <= _WRITTEN_AS_IS:  # the csv module writes these (and None) as csv_cell would
+        return values
+    if kinds == {str} and _QUOTED_FIRST.isdisjoint(map(itemgetter(0), filter(None, values))):
+        return values
+    return [csv_cell(value) for value in values]
+
+
+def _csv_rows(rows: Sequence[Sequence]) -> Sequence[Sequence]:
+    """Rows with their cells as csv_cell makes them, looked at a column at a time.
+
+    Most columns need nothing (numbers, text that no spreadsheet would run): the rows are
+    rebuilt only when some column does.
+    """
+    changed = {}
+    for index in range(len(rows[0]) if rows else 0):
+        values = list(map(itemgetter(index), rows))
+        cells = _csv_column(values)
+        if cells is not values:
+            changed[index] = cells
+    if not changed:
+        return rows
+    columns = list(zip(*rows, strict=True))
+    for index, cells in changed.items():
+        columns[index] = cells
+    return list(zip(*columns, strict=True))
+
+
+class _Lines(list):
+    """Where a csv writer writes: the lines, kept to be joined."""
+
+    write = list.append
+
+
+def pieces(batches: Iterable[Sequence[Sequence]], columns: list[str], fmt: str) -> Iterator[str]:
+    """The text of an export, one piece per batch of rows (plus any header or closing bracket).
+
+    Each row holds its values in the order of `columns`.
+    """
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-
-        def line(cells) -> str:
-            buffer.seek(0)
-            buffer.truncate()
-            writer.writerow(cells)
-            return buffer.getvalue()
-
-        yield "\ufeff" + line(columns)  # the mark makes spreadsheets read the file as UTF-8
-        for row in rows:
-            yield line([csv_cell(row[column]) for column in columns])
-    elif fmt == "jsonl":
-        for row in rows:
-            yield json.dumps(row, ensure_ascii=False, default=plain) + "\n"
-    elif fmt == "json":
-        first = True
-        for row in rows:
-            yield ("[\n" if first else ",\n") + json.dumps(row, ensure_ascii=False, default=plain)
-            first = False
-        yield "[]\n" if first else "\n]\n"
-    else:
+        lines = _Lines()
+        writer = csv.writer(lines, lineterminator="\r\n")
+        writer.writerow(columns)
+        yield "\ufeff" + lines.pop()  # the mark makes spreadsheets read the file as UTF-8
+        for rows in batches:
+            writer.writerows(_csv_rows(rows))
+            yield "".join(lines)
+            lines.clear()
+        return
+    if fmt not in ("json", "jsonl"):
         raise ValueError(f"unknown format {fmt!r}")
-
-
-def counted(rows: Iterable[dict], on_row: Callable[[int], None]) -> Iterator[dict]:
-    count = 0
-    for row in rows:
-        yield row
-        count += 1
-        on_row(count)
+    encode = json.JSONEncoder(ensure_ascii=False, default=plain).encode
+    separator = "\n" if fmt == "jsonl" else ",\n"
+    texts = (
+        separator.join(map(encode, map(dict, map(zip, repeat(columns), rows))))
+        for rows in batches
+        if rows
+    )
+    if fmt == "jsonl":
+        for text in texts:
+            yield text + "\n"
+        return
+    first = next(texts, None)
+    if first is None:
+        yield "[]\n"
+        return
+    yield "[\n" + first
+    for text in texts:
+        yield ",\n" + text
+    yield "\n]\n"
 
 
 def write(
-    rows: Iterable[dict],
+    batches: Iterable[Sequence[Sequence]],
     columns: list[str],
     out: TextIO,
     fmt: str,
@@ -107,21 +156,25 @@ def write(
     """Write every row in `fmt`; return how many were written."""
     count = 0
 
-    def seen(number: int) -> None:
+    def counted() -> Iterator[Sequence[Sequence]]:
         nonlocal count
-        count = number
-        on_row(number)
+        for rows in batches:
+            yield rows
+            count += len(rows)
+            on_row(count)
 
-    for piece in pieces(counted(rows, seen), columns, fmt):
+    for piece in pieces(counted(), columns, fmt):
         out.write(piece)
     return count
 
 
-def chunks(rows: Iterable[dict], columns: list[str], fmt: str, size: int = 64 * 1024):
+def chunks(
+    batches: Iterable[Sequence[Sequence]], columns: list[str], fmt: str, size: int = 64 * 1024
+):
     """UTF-8 bytes of an export in chunks of about `size`, for a streamed response."""
     buffered: list[str] = []
     length = 0
-    for piece in pieces(rows, columns, fmt):
+    for piece in pieces(batches, columns, fmt):
         buffered.append(piece)
         length += len(piece)
         if length >= size:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import Date, Select, String, case, func, literal, select, type_coerce
 from sqlalchemy import Enum as SAEnum
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -154,10 +155,10 @@ def count_rows(export: ExportTable) -> int:
     )
 
 
-def stream_rows(
+def stream_batches(
     export: ExportTable, *, since: date | None = None, until: date | None = None
-) -> Iterator[dict]:
-    """Rows in id order, fetched in batches by key (never OFFSET), as plain dicts."""
+) -> Iterator[list[Row]]:
+    """Rows in id order, in batches read by key (never OFFSET); values in column order."""
     table = ENTITIES[export.name].__table__
     stamp = table.c.occurred_at if "occurred_at" in table.c else table.c.created_at
     query = export.query
@@ -171,8 +172,8 @@ def stream_rows(
         # than reading them.
         rows = db.session.connection().execute(query.where(table.c.id > last_id).limit(BATCH))
         rows = rows.all()
-        for row in rows:
-            yield dict(zip(export.columns, row, strict=True))
+        if rows:
+            yield rows
         if len(rows) < BATCH:
             return
         last_id = rows[-1][0]
@@ -195,7 +196,7 @@ DEADLINE_COLUMNS = [
 
 def deadline_rows(
     clearance: Classification, *, today: date, since: date | None = None, until: date | None = None
-) -> Iterator[dict]:
+) -> list[list[tuple]]:
     """Deadlines are derived, not stored: export those from `since` (default: five years
     back) to `until` (default: five years ahead), soonest first."""
     from registry.deadlines.queries import find_deadlines
@@ -205,30 +206,27 @@ def deadline_rows(
     return deadline_records(find_deadlines(clearance, start, end, today=today), today=today)
 
 
-def deadline_records(deadlines: list, *, today: date) -> Iterator[dict]:
-    """Export rows of derived deadlines; people and bodies are looked up once, now."""
+def deadline_records(deadlines: list, *, today: date) -> list[list[tuple]]:
+    """Export rows of derived deadlines, as one batch; people and bodies are looked up now."""
     user_ids = {user_id for deadline in deadlines for user_id in deadline.responsible_ids}
     emails = dict(
         db.session.execute(select(User.id, User.email).where(User.id.in_(user_ids))).all()
     )
     bodies = dict(db.session.execute(select(OversightBody.id, OversightBody.name)).all())
-
-    def rows() -> Iterator[dict]:
-        for deadline in deadlines:
-            yield {
-                "key": deadline.uid,
-                "kind": deadline.kind,
-                "due_on": deadline.due_on,
-                "days_left": deadline.days_left(today),
-                "title": deadline.title,
-                "agreement_id": deadline.agreement_id,
-                "agreement_reference": deadline.agreement_reference,
-                "classification": deadline.classification,
-                "responsible_emails": "; ".join(
-                    emails[i] for i in deadline.responsible_ids if i in emails
-                ),
-                "oversight_body_id": deadline.oversight_body_id,
-                "oversight_body_name": bodies.get(deadline.oversight_body_id),
-            }
-
-    return rows()
+    rows = [
+        (
+            deadline.uid,
+            deadline.kind,
+            deadline.due_on,
+            deadline.days_left(today),
+            deadline.title,
+            deadline.agreement_id,
+            deadline.agreement_reference,
+            deadline.classification,
+            "; ".join(emails[i] for i in deadline.responsible_ids if i in emails),
+            deadline.oversight_body_id,
+            bodies.get(deadline.oversight_body_id),
+        )
+        for deadline in deadlines
+    ]
+    return [rows]

@@ -12,7 +12,7 @@ from registry.audit.models import AuditEvent
 from registry.cli import EXPORT_ENTITIES
 from registry.core.enums import AuditAction, Classification
 from registry.exports import tables
-from registry.exports.tables import export_table, stream_rows
+from registry.exports.tables import export_table, stream_batches
 from registry.extensions import db
 
 
@@ -132,7 +132,8 @@ def test_rows_are_read_in_batches_by_key(app, make_party, monkeypatch):
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        names = [row["name"] for row in stream_rows(export_table("parties", Classification.PUBLIC))]
+        batches = stream_batches(export_table("parties", Classification.PUBLIC))
+        names = [row.name for rows in batches for row in rows]
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert names == [f"Party {number}" for number in range(7)]
