@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from itertools import repeat
+from itertools import chain, repeat
 from operator import itemgetter
 from types import NoneType
 from typing import TextIO
@@ -23,8 +24,13 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # A cell that starts with this was given it on export; import takes exactly one away.
 QUOTE = "'"
 _QUOTED_FIRST = frozenset((*FORMULA_PREFIXES, QUOTE))
-# Cells the csv module writes exactly as csv_cell would make them (None too: as empty).
-_WRITTEN_AS_IS = frozenset((int, float, bool))
+# Values the csv module writes exactly as csv_cell would (None too: as empty).
+_NUMBERS = frozenset((int, float, bool))
+# Values it writes as csv_cell would unless they are text that starts like a formula, which
+# shows in its output as a cell starting so: after a comma or a line's end, after the opening
+# quote if the cell is quoted (as it always is when it holds a carriage return).
+_PLAIN = frozenset((*_NUMBERS, str, NoneType))
+_FORMULA_CELL = re.compile(r"""[,\n](?:"?[=+\-@\t']|"\r)""")
 _json_cell = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
@@ -75,7 +81,7 @@ def _csv_column(values: list) -> list:
     """The cells of one column of a batch: text is quoted against formulas, numbers kept."""
     kinds = set(map(type, values))
     kinds.discard(NoneType)
-    if kinds <= _WRITTEN_AS_IS:  # the csv module writes these (and None) as csv_cell would
+    if kinds <= _NUMBERS:
         return values
     if kinds == {str} and _QUOTED_FIRST.isdisjoint(map(itemgetter(0), filter(None, values))):
         return values
@@ -83,11 +89,7 @@ def _csv_column(values: list) -> list:
 
 
 def _csv_rows(rows: Sequence[Sequence]) -> Sequence[Sequence]:
-    """Rows with their cells as csv_cell makes them, looked at a column at a time.
-
-    Most columns need nothing (numbers, text that no spreadsheet would run): the rows are
-    rebuilt only when some column does.
-    """
+    """Rows with their cells as csv_cell makes them, converted a column at a time."""
     changed = {}
     for index in range(len(rows[0]) if rows else 0):
         values = list(map(itemgetter(index), rows))
@@ -102,10 +104,28 @@ def _csv_rows(rows: Sequence[Sequence]) -> Sequence[Sequence]:
     return list(zip(*columns, strict=True))
 
 
-class _Lines(list):
-    """Where a csv writer writes: the lines, kept to be joined."""
+class _CSVLines:
+    """CSV text a batch of rows at a time, every cell as csv_cell makes it."""
 
-    write = list.append
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.write = self.lines.append  # what the writer calls, once a line
+        self.writer = csv.writer(self, lineterminator="\r\n")
+
+    def text(self, rows: Iterable[Sequence]) -> str:
+        self.writer.writerows(rows)
+        text = "".join(self.lines)
+        self.lines.clear()
+        return text
+
+    def batch(self, rows: Sequence[Sequence]) -> str:
+        """Most batches hold only numbers and text that no spreadsheet would run: those are
+        written as they are, and the others converted first."""
+        if set(map(type, chain.from_iterable(rows))) <= _PLAIN:
+            text = self.text(rows)
+            if not _FORMULA_CELL.search("\n" + text):  # the text starts a line
+                return text
+        return self.text(_csv_rows(rows))
 
 
 def pieces(batches: Iterable[Sequence[Sequence]], columns: list[str], fmt: str) -> Iterator[str]:
@@ -114,14 +134,10 @@ def pieces(batches: Iterable[Sequence[Sequence]], columns: list[str], fmt: str) 
     Each row holds its values in the order of `columns`.
     """
     if fmt == "csv":
-        lines = _Lines()
-        writer = csv.writer(lines, lineterminator="\r\n")
-        writer.writerow(columns)
-        yield "\ufeff" + lines.pop()  # the mark makes spreadsheets read the file as UTF-8
+        lines = _CSVLines()
+        yield "\ufeff" + lines.text([columns])  # the mark makes spreadsheets read it as UTF-8
         for rows in batches:
-            writer.writerows(_csv_rows(rows))
-            yield "".join(lines)
-            lines.clear()
+            yield lines.batch(rows)
         return
     if fmt not in ("json", "jsonl"):
         raise ValueError(f"unknown format {fmt!r}")
