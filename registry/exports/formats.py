@@ -77,7 +77,7 @@ def as_rows(records: Iterable[dict], columns: list[str]) -> list[tuple]:
     return [tuple(record[column] for column in columns) for record in records]
 
 
-def _csv_column(values: list) -> list:
+def _csv_column(values: Sequence) -> Sequence:
     """The cells of one column of a batch: text is quoted against formulas, numbers kept."""
     kinds = set(map(type, values))
     kinds.discard(NoneType)
@@ -88,20 +88,9 @@ def _csv_column(values: list) -> list:
     return [csv_cell(value) for value in values]
 
 
-def _csv_rows(rows: Sequence[Sequence]) -> Sequence[Sequence]:
+def _csv_rows(rows: Sequence[Sequence]) -> Iterable[Sequence]:
     """Rows with their cells as csv_cell makes them, converted a column at a time."""
-    changed = {}
-    for index in range(len(rows[0]) if rows else 0):
-        values = list(map(itemgetter(index), rows))
-        cells = _csv_column(values)
-        if cells is not values:
-            changed[index] = cells
-    if not changed:
-        return rows
-    columns = list(zip(*rows, strict=True))
-    for index, cells in changed.items():
-        columns[index] = cells
-    return list(zip(*columns, strict=True))
+    return zip(*(_csv_column(values) for values in zip(*rows, strict=True)), strict=True)
 
 
 class _CSVLines:

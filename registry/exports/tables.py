@@ -32,7 +32,7 @@ from registry.parties.models import Party
 from registry.reviews.models import Review
 from registry.users.models import User
 
-BATCH = 2000
+BATCH = 1000
 SECRET_COLUMNS = {"password_hash"}
 
 ENTITIES = {
