@@ -120,21 +120,24 @@ def export_table(
 
 
 def _as_exported(column, dialect: str) -> ColumnElement:
-    """The column read as close as the database can give it to the text the export writes.
+    """The column read as the text the export writes, where the database can make it.
 
-    Enum values and dates are read as stored, not turned into objects and back into the same
-    text; on SQLite, which stores timestamps as UTC text, the text is reshaped to ISO 8601 by
-    the database itself (PostgreSQL's timestamps come from the driver as datetimes).
+    Enum values are read as stored; dates and timestamps come as ISO 8601 text made by the
+    database, rather than as objects that would be made and turned back into text per row.
     """
-    if isinstance(column.type, SAEnum | Date):
+    if isinstance(column.type, SAEnum):
         return type_coerce(column, String).label(column.name)
-    if isinstance(column.type, UTCDateTime) and dialect == "sqlite":
-        return _sqlite_iso_timestamp(column).label(column.name)
-    return column
+    if isinstance(column.type, Date):
+        text = _ISO_DATES.get(dialect)
+    elif isinstance(column.type, UTCDateTime):
+        text = _ISO_TIMESTAMPS.get(dialect)
+    else:
+        text = None
+    return column if text is None else type_coerce(text(column), String).label(column.name)
 
 
 def _sqlite_iso_timestamp(column) -> ColumnElement:
-    """'YYYY-MM-DD HH:MM:SS.ffffff', as stored, to datetime.isoformat()'s text with +00:00.
+    """'YYYY-MM-DD HH:MM:SS.ffffff', as SQLite holds it in UTC, as isoformat() writes it.
 
     Like isoformat(), it leaves out a fraction of zero microseconds.
     """
@@ -143,9 +146,25 @@ def _sqlite_iso_timestamp(column) -> ColumnElement:
         (func.substr(text, 20) == ".000000", func.substr(text, 12, 8)),
         else_=func.substr(text, 12),
     )
-    return type_coerce(
-        func.substr(text, 1, 10) + literal("T") + time_of_day + literal("+00:00"), String
+    return func.substr(text, 1, 10) + literal("T") + time_of_day + literal("+00:00")
+
+
+def _postgresql_iso_timestamp(column) -> ColumnElement:
+    """A timestamptz in UTC as isoformat() writes it, without a fraction of zero."""
+    utc = func.timezone("UTC", column)
+    fraction = func.to_char(utc, "US")
+    return (
+        func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS')
+        + case((fraction == "000000", literal("")), else_=literal(".") + fraction)
+        + literal("+00:00")
     )
+
+
+_ISO_DATES = {
+    "sqlite": lambda column: type_coerce(column, String),  # stored as ISO text already
+    "postgresql": lambda column: func.to_char(column, "YYYY-MM-DD"),
+}
+_ISO_TIMESTAMPS = {"sqlite": _sqlite_iso_timestamp, "postgresql": _postgresql_iso_timestamp}
 
 
 def count_rows(export: ExportTable) -> int:

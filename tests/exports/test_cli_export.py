@@ -3,7 +3,7 @@
 import csv
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -97,7 +97,7 @@ def test_dates_timestamps_and_enums_keep_their_exact_text(
     app, make_agreement, make_party, make_action, fmt
 ):
     action = make_action(make_agreement(), make_party(), "accession", "2024-03-07", "2024-02-06")
-    action.created_at = datetime(2024, 3, 7, 9, 30, tzinfo=UTC)
+    action.created_at = datetime(2024, 3, 7, 11, 30, tzinfo=timezone(timedelta(hours=2)))
     action.updated_at = datetime(2024, 3, 8, 10, 15, 30, 250, tzinfo=UTC)
     db.session.commit()
     [row] = parse(export(app, "treaty_actions", "--format", fmt).output, fmt)
