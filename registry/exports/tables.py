@@ -142,11 +142,7 @@ def _sqlite_iso_timestamp(column) -> ColumnElement:
     Like isoformat(), it leaves out a fraction of zero microseconds.
     """
     text = type_coerce(column, String)
-    time_of_day = case(
-        (func.substr(text, 20) == ".000000", func.substr(text, 12, 8)),
-        else_=func.substr(text, 12),
-    )
-    return func.substr(text, 1, 10) + literal("T") + time_of_day + literal("+00:00")
+    return func.replace(func.replace(text, " ", "T"), ".000000", "") + literal("+00:00")
 
 
 def _postgresql_iso_timestamp(column) -> ColumnElement:
