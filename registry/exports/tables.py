@@ -128,12 +128,14 @@ def _as_exported(column, dialect: str) -> ColumnElement:
     if isinstance(column.type, SAEnum):
         return type_coerce(column, String).label(column.name)
     if isinstance(column.type, Date):
-        text = _ISO_DATES.get(dialect)
+        as_text = _ISO_DATES.get(dialect)
     elif isinstance(column.type, UTCDateTime):
-        text = _ISO_TIMESTAMPS.get(dialect)
+        as_text = _ISO_TIMESTAMPS.get(dialect)
     else:
-        text = None
-    return column if text is None else type_coerce(text(column), String).label(column.name)
+        as_text = None
+    if as_text is None:
+        return column
+    return type_coerce(as_text(column), String).label(column.name)
 
 
 def _sqlite_iso_timestamp(column) -> ColumnElement:
