@@ -279,29 +279,34 @@ def export_command(entity, fmt, since, until, output, clearance):
     from registry.audit.services import record
     from registry.core.enums import AuditAction
     from registry.exports.formats import write
-    from registry.exports.tables import DEADLINE_COLUMNS, deadline_rows, export_table, stream_rows
+    from registry.exports.tables import (
+        DEADLINE_COLUMNS,
+        deadline_rows,
+        export_table,
+        stream_batches,
+    )
 
     since_day = parse_day(since, "--since") if since else None
     until_day = parse_day(until, "--until") if until else None
     progress = Progress(entity, "written")
     if entity == "deadlines":  # derived, not stored: --since/--until bound the due dates
         columns = DEADLINE_COLUMNS
-        rows = deadline_rows(
+        batches = deadline_rows(
             Classification(clearance), today=date.today(), since=since_day, until=until_day
         )
     else:
         table = export_table(entity, Classification(clearance))
         columns = table.columns
-        rows = stream_rows(table, since=since_day, until=until_day)
+        batches = stream_batches(table, since=since_day, until=until_day)
     if output is None:
         # UTF-8 and untranslated line ends whatever the terminal's locale says.
         stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
-        count = write(rows, columns, stream, fmt, progress)
+        count = write(batches, columns, stream, fmt, progress)
         stream.flush()
         stream.detach()
     else:
         with output.open("w", encoding="utf-8", newline="") as stream:
-            count = write(rows, columns, stream, fmt, progress)
+            count = write(batches, columns, stream, fmt, progress)
     progress.finish()
     filters = {"since": since, "until": until, "clearance": clearance, "format": fmt}
     with write_transaction():

@@ -15,7 +15,7 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import BinaryIO
 
@@ -27,13 +27,13 @@ from registry.audit.models import AuditEvent
 from registry.audit.queries import visible_events
 from registry.core.db import UTCDateTime, utcnow
 from registry.core.enums import Classification
-from registry.exports.formats import pieces, uncsv_cell
+from registry.exports.formats import uncsv_cell, write
 from registry.exports.tables import (
     DEADLINE_COLUMNS,
     ENTITIES,
     deadline_rows,
     export_table,
-    stream_rows,
+    stream_batches,
 )
 from registry.extensions import db
 
@@ -83,25 +83,19 @@ def build_bundle(target: BinaryIO, clearance: Classification, *, today: date) ->
         for entity in BUNDLE_ENTITIES:
             if entity == "deadlines":
                 columns = DEADLINE_COLUMNS
-                rows = deadline_rows(clearance, today=today)
+                batches = deadline_rows(clearance, today=today)
                 schema = _deadline_schema()
             else:
                 table = export_table(entity, clearance)
                 columns = table.columns
-                rows = stream_rows(table)
-                if entity == "audit_events":
-                    rows = _up_to(rows, head_id)  # events appended meanwhile stay out
+                if entity == "audit_events":  # events appended meanwhile stay out
+                    table = replace(table, query=table.query.where(AuditEvent.id <= (head_id or 0)))
+                batches = stream_batches(table)
                 schema = _table_schema(entity, table)
             name = f"{entity}.csv"
             digest = hashlib.sha256()
             with archive.open(name, "w", force_zip64=True) as member:
-                count = -1  # the header is not a row
-                for piece in pieces(rows, columns, "csv"):
-                    data = piece.encode("utf-8")
-                    digest.update(data)
-                    member.write(data)
-                    count += 1
-            counts[entity] = count
+                counts[entity] = write(batches, columns, _HashedText(member, digest), "csv")
             sums[name] = digest.hexdigest()
             resources.append(
                 {
@@ -134,11 +128,16 @@ def build_bundle(target: BinaryIO, clearance: Classification, *, today: date) ->
     return BundleSummary(counts, head_id, head_hash)
 
 
-def _up_to(rows: Iterator[dict], head_id: int | None) -> Iterator[dict]:
-    for row in rows:
-        if head_id is None or row["id"] > head_id:
-            return
-        yield row
+class _HashedText:
+    """Text written as UTF-8 to a member of the archive, and to its checksum."""
+
+    def __init__(self, member: BinaryIO, digest) -> None:
+        self.member, self.digest = member, digest
+
+    def write(self, text: str) -> None:
+        data = text.encode("utf-8")
+        self.digest.update(data)
+        self.member.write(data)
 
 
 def _field_type(column) -> dict:

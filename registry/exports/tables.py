@@ -12,14 +12,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Date, Select, String, case, func, literal, select, type_coerce
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from registry.agreements.models import Agreement, TreatyAction
 from registry.audit.models import AuditEvent
 from registry.audit.queries import visible_events
 from registry.authorizations.models import Authorization, AuthorizationRule
 from registry.core.access import visible
+from registry.core.db import UTCDateTime
 from registry.core.enums import Classification
 from registry.extensions import db
 from registry.obligations.models import Measurement, Obligation
@@ -28,7 +32,7 @@ from registry.parties.models import Party
 from registry.reviews.models import Review
 from registry.users.models import User
 
-BATCH = 2000
+BATCH = 1000
 SECRET_COLUMNS = {"password_hash"}
 
 ENTITIES = {
@@ -80,12 +84,13 @@ def export_table(
         else visible(select(model), model, clearance, archived=True)
     )
     table = model.__table__
+    dialect = db.session.get_bind().dialect.name
     selected, names, sources = [], [], {}
     joins = []
     for column in table.columns:
         if column.name in SECRET_COLUMNS:
             continue
-        selected.append(column)
+        selected.append(_as_exported(column, dialect))
         names.append(column.name)
         sources[column.name] = column
         for foreign_key in column.foreign_keys:
@@ -114,6 +119,52 @@ def export_table(
     return ExportTable(entity, names, query.order_by(table.c.id), sources)
 
 
+def _as_exported(column, dialect: str) -> ColumnElement:
+    """The column read as the text the export writes, where the database can make it.
+
+    Enum values are read as stored; dates and timestamps come as ISO 8601 text made by the
+    database, rather than as objects that would be made and turned back into text per row.
+    """
+    if isinstance(column.type, SAEnum):
+        return type_coerce(column, String).label(column.name)
+    if isinstance(column.type, Date):
+        as_text = _ISO_DATES.get(dialect)
+    elif isinstance(column.type, UTCDateTime):
+        as_text = _ISO_TIMESTAMPS.get(dialect)
+    else:
+        as_text = None
+    if as_text is None:
+        return column
+    return type_coerce(as_text(column), String).label(column.name)
+
+
+def _sqlite_iso_timestamp(column) -> ColumnElement:
+    """'YYYY-MM-DD HH:MM:SS.ffffff', as SQLite holds it in UTC, as isoformat() writes it.
+
+    Like isoformat(), it leaves out a fraction of zero microseconds.
+    """
+    text = type_coerce(column, String)
+    return func.replace(func.replace(text, " ", "T"), ".000000", "") + literal("+00:00")
+
+
+def _postgresql_iso_timestamp(column) -> ColumnElement:
+    """A timestamptz in UTC as isoformat() writes it, without a fraction of zero."""
+    utc = func.timezone("UTC", column)
+    fraction = func.to_char(utc, "US")
+    return (
+        func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS')
+        + case((fraction == "000000", literal("")), else_=literal(".") + fraction)
+        + literal("+00:00")
+    )
+
+
+_ISO_DATES = {
+    "sqlite": lambda column: type_coerce(column, String),  # stored as ISO text already
+    "postgresql": lambda column: func.to_char(column, "YYYY-MM-DD"),
+}
+_ISO_TIMESTAMPS = {"sqlite": _sqlite_iso_timestamp, "postgresql": _postgresql_iso_timestamp}
+
+
 def count_rows(export: ExportTable) -> int:
     """How many rows an export holds now."""
     return db.session.scalar(
@@ -121,10 +172,10 @@ def count_rows(export: ExportTable) -> int:
     )
 
 
-def stream_rows(
+def stream_batches(
     export: ExportTable, *, since: date | None = None, until: date | None = None
-) -> Iterator[dict]:
-    """Rows in id order, fetched in batches by key (never OFFSET), as plain dicts."""
+) -> Iterator[list[Row]]:
+    """Rows in id order, in batches read by key (never OFFSET); values in column order."""
     table = ENTITIES[export.name].__table__
     stamp = table.c.occurred_at if "occurred_at" in table.c else table.c.created_at
     query = export.query
@@ -138,8 +189,8 @@ def stream_rows(
         # than reading them.
         rows = db.session.connection().execute(query.where(table.c.id > last_id).limit(BATCH))
         rows = rows.all()
-        for row in rows:
-            yield dict(zip(export.columns, row, strict=True))
+        if rows:
+            yield rows
         if len(rows) < BATCH:
             return
         last_id = rows[-1][0]
@@ -162,7 +213,7 @@ DEADLINE_COLUMNS = [
 
 def deadline_rows(
     clearance: Classification, *, today: date, since: date | None = None, until: date | None = None
-) -> Iterator[dict]:
+) -> list[list[tuple]]:
     """Deadlines are derived, not stored: export those from `since` (default: five years
     back) to `until` (default: five years ahead), soonest first."""
     from registry.deadlines.queries import find_deadlines
@@ -172,30 +223,27 @@ def deadline_rows(
     return deadline_records(find_deadlines(clearance, start, end, today=today), today=today)
 
 
-def deadline_records(deadlines: list, *, today: date) -> Iterator[dict]:
-    """Export rows of derived deadlines; people and bodies are looked up once, now."""
+def deadline_records(deadlines: list, *, today: date) -> list[list[tuple]]:
+    """Export rows of derived deadlines, as one batch; people and bodies are looked up now."""
     user_ids = {user_id for deadline in deadlines for user_id in deadline.responsible_ids}
     emails = dict(
         db.session.execute(select(User.id, User.email).where(User.id.in_(user_ids))).all()
     )
     bodies = dict(db.session.execute(select(OversightBody.id, OversightBody.name)).all())
-
-    def rows() -> Iterator[dict]:
-        for deadline in deadlines:
-            yield {
-                "key": deadline.uid,
-                "kind": deadline.kind,
-                "due_on": deadline.due_on,
-                "days_left": deadline.days_left(today),
-                "title": deadline.title,
-                "agreement_id": deadline.agreement_id,
-                "agreement_reference": deadline.agreement_reference,
-                "classification": deadline.classification,
-                "responsible_emails": "; ".join(
-                    emails[i] for i in deadline.responsible_ids if i in emails
-                ),
-                "oversight_body_id": deadline.oversight_body_id,
-                "oversight_body_name": bodies.get(deadline.oversight_body_id),
-            }
-
-    return rows()
+    rows = [
+        (
+            deadline.uid,
+            deadline.kind,
+            deadline.due_on,
+            deadline.days_left(today),
+            deadline.title,
+            deadline.agreement_id,
+            deadline.agreement_reference,
+            deadline.classification,
+            "; ".join(emails[i] for i in deadline.responsible_ids if i in emails),
+            deadline.oversight_body_id,
+            bodies.get(deadline.oversight_body_id),
+        )
+        for deadline in deadlines
+    ]
+    return [rows]

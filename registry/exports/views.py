@@ -40,7 +40,7 @@ from registry.exports.tables import (
     count_rows,
     deadline_records,
     export_table,
-    stream_rows,
+    stream_batches,
 )
 from registry.extensions import db
 from registry.oversight.models import OversightBody
@@ -63,7 +63,7 @@ def _route(path: str, endpoint: str):
     return decorate
 
 
-def _download(entity: str, fmt: str, columns, rows, count: int, filters: dict) -> Response:
+def _download(entity: str, fmt: str, columns, batches, count: int, filters: dict) -> Response:
     user = current_user._get_current_object()
     db.session.rollback()  # begin afresh as a writer (SQLite cannot upgrade a reader)
     with write_transaction():
@@ -78,7 +78,7 @@ def _download(entity: str, fmt: str, columns, rows, count: int, filters: dict) -
         )
         db.session.commit()
     response = Response(
-        stream_with_context(chunks(rows(), columns, fmt)), content_type=MEDIA_TYPES[fmt]
+        stream_with_context(chunks(batches(), columns, fmt)), content_type=MEDIA_TYPES[fmt]
     )
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{entity}-{date.today().isoformat()}.{fmt}"'
@@ -90,7 +90,7 @@ def _download(entity: str, fmt: str, columns, rows, count: int, filters: dict) -
 def _table_download(entity: str, fmt: str, only, filters: dict) -> Response:
     table = export_table(entity, clearance_of(current_user), only=only)
     return _download(
-        entity, fmt, table.columns, lambda: stream_rows(table), count_rows(table), filters
+        entity, fmt, table.columns, lambda: stream_batches(table), count_rows(table), filters
     )
 
 
@@ -158,9 +158,9 @@ def deadlines(fmt: str):
         clearance_of(current_user), request.args, reader_id=current_user.id, today=today
     )
     found = result.found.first()
-    rows = deadline_records(found, today=today)  # names are looked up now, not while streaming
+    batches = deadline_records(found, today=today)  # names are looked up now, not streaming
     return _download(
-        "deadlines", fmt, DEADLINE_COLUMNS, lambda: rows, len(found), result.search.args()
+        "deadlines", fmt, DEADLINE_COLUMNS, lambda: batches, len(found), result.search.args()
     )
 
 

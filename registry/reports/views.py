@@ -15,7 +15,7 @@ from registry.core.db import write_transaction
 from registry.core.enums import AuditAction
 from registry.core.permissions import Permission
 from registry.deadlines.listing import parse_month
-from registry.exports.formats import plain, write
+from registry.exports.formats import as_rows, plain, write
 from registry.extensions import db
 from registry.reports.queries import COLUMNS, monthly_report
 from registry.web.access import requires
@@ -60,7 +60,7 @@ def _download(fmt: str):
         db.session.commit()
     if fmt == "csv":
         out = io.StringIO()
-        write(rows, COLUMNS, out, "csv")
+        write([as_rows(rows, COLUMNS)], COLUMNS, out, "csv")
         body, mimetype = out.getvalue(), "text/csv"
     else:
         document = {

@@ -12,7 +12,9 @@ from support import ACTOR
 
 
 def found(text: str, clearance=Classification.SECRET) -> list[str]:
-    query = search_agreements(clearance, AgreementFilters(text=text, sort="title", descending=False))
+    query = search_agreements(
+        clearance, AgreementFilters(text=text, sort="title", descending=False)
+    )
     return [agreement.title for agreement in db.session.scalars(query)]
 
 

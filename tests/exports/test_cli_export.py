@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from registry.audit.models import AuditEvent
 from registry.cli import EXPORT_ENTITIES
 from registry.core.enums import AuditAction, Classification
 from registry.exports import tables
-from registry.exports.tables import export_table, stream_rows
+from registry.exports.tables import export_table, stream_batches
 from registry.extensions import db
 
 
@@ -91,6 +92,22 @@ def test_exports_stay_within_the_clearance(app, make_agreement, make_party, make
     assert "Hidden Accord" in export(app, "agreements", "--clearance", "secret").output
 
 
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_dates_timestamps_and_enums_keep_their_exact_text(
+    app, make_agreement, make_party, make_action, fmt
+):
+    action = make_action(make_agreement(), make_party(), "accession", "2024-03-07", "2024-02-06")
+    action.created_at = datetime(2024, 3, 7, 11, 30, tzinfo=timezone(timedelta(hours=2)))
+    action.updated_at = datetime(2024, 3, 8, 10, 15, 30, 250, tzinfo=UTC)
+    db.session.commit()
+    [row] = parse(export(app, "treaty_actions", "--format", fmt).output, fmt)
+    assert row["created_at"] == "2024-03-07T09:30:00+00:00"  # no fraction when it is zero
+    assert row["updated_at"] == "2024-03-08T10:15:30.000250+00:00"
+    assert row["archived_at"] in ("", None)
+    assert (row["effective_on"], row["deposited_on"]) == ("2024-03-07", "2024-02-06")
+    assert row["kind"] == "accession"
+
+
 def test_csv_neutralises_formulas_and_keeps_numbers(app, make_party):
     make_party(name='=HYPERLINK("http://evil.example")', short_name="-2+3", iso3="EVL")
     db.session.commit()
@@ -115,7 +132,8 @@ def test_rows_are_read_in_batches_by_key(app, make_party, monkeypatch):
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        names = [row["name"] for row in stream_rows(export_table("parties", Classification.PUBLIC))]
+        batches = stream_batches(export_table("parties", Classification.PUBLIC))
+        names = [row.name for rows in batches for row in rows]
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert names == [f"Party {number}" for number in range(7)]

@@ -97,7 +97,7 @@ def test_rows_stream_before_the_last_batch_is_read(app, make_party, sign_in, mon
     def counting(conn, cursor, statement, *args):
         executed.append(statement)
 
-    # One chunk per row, so that what arrives first can be told apart.
+    # One chunk per batch of rows, so that what arrives first can be told apart.
     monkeypatch.setattr(export_views, "chunks", functools.partial(formats.chunks, size=1))
     event.listen(db.engine, "before_cursor_execute", counting)
     try:
@@ -110,7 +110,9 @@ def test_rows_stream_before_the_last_batch_is_read(app, make_party, sign_in, mon
         response.close()
     finally:
         event.remove(db.engine, "before_cursor_execute", counting)
-    assert json.loads(first)["name"] == "State 00"
+    assert [json.loads(line)["name"] for line in first.splitlines()] == [
+        f"State {number:02d}" for number in range(5)
+    ]
     assert batches_before == 1  # 23 rows take 5 batches: the first row left after the first
     assert len((first + rest).splitlines()) == 23
 
