@@ -45,6 +45,7 @@ from registry.web.forms import Field, enum_choices, field_errors, record_choices
 blueprint = Blueprint("agreements", __name__)
 
 PER_PAGE_CHOICES = (25, 50, 100)
+ACTIONS_SHOWN = 50  # the most recent treaty actions on an agreement's page; the rest on request
 
 
 def agreement_fields() -> list[Field]:
@@ -266,6 +267,8 @@ def show(agreement_id: int):
         (action for group in participation.actions.values() for action in group),
         key=lambda action: (action.deposited_on or action.effective_on, action.id),
     )
+    all_actions = request.args.get("actions") == "all"
+    shown_actions = actions if all_actions else actions[-ACTIONS_SHOWN:]
     children = queries.children_of(agreement, clearance)
     clocks = clocks_of(agreement, clearance)
     terms = {
@@ -288,7 +291,8 @@ def show(agreement_id: int):
             key=lambda pair: pair[0].name,
         ),
         counts=rules.count_standings(standings),
-        actions=actions,
+        actions=shown_actions,
+        action_count=len(actions),
         parties=parties,
         describe_period=describe_period,
         history=history_of_agreement(agreement, clearance),

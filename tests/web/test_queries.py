@@ -198,3 +198,23 @@ def test_a_party_page_reads_its_own_standing_and_pages_its_agreements(
     assert "page 1 of 2" in first.text
     second = browser.get(f"/parties/{party.id}?page=2").page
     assert [row[1] for row in second.main.find("table").rows()] == ["Accord 0"]
+
+
+def test_an_agreement_page_shows_the_50_most_recent_actions_and_all_on_request(
+    client, make_agreement, make_party, make_action
+):
+    agreement = make_agreement(title="Long Convention")
+    for number in range(30):  # 60 actions: a signature and a ratification each
+        party = make_party(name=f"State {number:02}")
+        make_action(agreement, party, "signature", f"1990-01-{number % 28 + 1:02}")
+        make_action(agreement, party, "ratification", f"1995-{number % 12 + 1:02}-01")
+    db.session.commit()
+
+    page = client.get(f"/agreements/{agreement.id}").page
+    timeline = list(page.main.find("ol", class_="timeline").find_all("li"))
+    assert len(timeline) == 50
+    assert "The 50 most recent of 60 treaty actions." in page.text
+    assert all("Signature" not in item.text for item in timeline[-30:])  # the latest shown
+    everything = client.get(f"/agreements/{agreement.id}?actions=all").page
+    assert len(list(everything.main.find("ol", class_="timeline").find_all("li"))) == 60
+    assert "most recent of" not in everything.text
