@@ -24,7 +24,7 @@ def upgrade():
     op.create_index(
         "ix_agreements_live",
         "agreements",
-        ["status", "classification", "archived_at"],
+        ["status", "region", "classification", "archived_at"],
         sqlite_where=sa.text(LIVE),
         postgresql_where=sa.text(LIVE),
     )

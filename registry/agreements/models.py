@@ -46,10 +46,11 @@ class Agreement(Timestamped, Versioned, Archivable, Base):
         ),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
         CheckConstraint("unts_volume IS NULL OR unts_volume > 0", name="unts_volume_positive"),
-        # Lists count the live agreements (by status and level) from this index alone.
+        # Lists count the live agreements (by status, region and level) from this index alone.
         Index(
             "ix_agreements_live",
             "status",
+            "region",
             "classification",
             "archived_at",  # so that SQLite sees the index covers the condition it is made for
             sqlite_where=text("archived_at IS NULL"),
