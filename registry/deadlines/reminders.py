@@ -86,6 +86,15 @@ class Summary:
         )
 
 
+# What identifies a delivery: who, which deadline (and its date), and which reminder of it.
+DELIVERY_KEY = (
+    ReminderDelivery.recipient,
+    ReminderDelivery.deadline_key,
+    ReminderDelivery.due_on,
+    ReminderDelivery.stage,
+)
+
+
 def plan(today: date, policy: ReminderPolicy) -> list[Reminder]:
     """Every reminder due today, before checking what was already sent."""
     deadlines = find_deadlines(
@@ -146,12 +155,7 @@ def already_sent(reminders: list[Reminder]) -> set[tuple]:
     found: set[tuple] = set()
     for recipient, due in dates.items():
         rows = db.session.execute(
-            select(
-                ReminderDelivery.recipient,
-                ReminderDelivery.deadline_key,
-                ReminderDelivery.due_on,
-                ReminderDelivery.stage,
-            ).where(
+            select(*DELIVERY_KEY).where(
                 ReminderDelivery.recipient == recipient,
                 ReminderDelivery.due_on.between(min(due), max(due)),
                 ReminderDelivery.status == DeliveryStatus.SENT,
@@ -190,17 +194,11 @@ def claim(reminders: list[Reminder], run_id: str, now: datetime) -> set[tuple]:
             )
         # Take over what failed before, or what a job that died left claimed.
         keys = [reminder.key for reminder in reminders]
-        columns = (
-            ReminderDelivery.recipient,
-            ReminderDelivery.deadline_key,
-            ReminderDelivery.due_on,
-            ReminderDelivery.stage,
-        )
         for start in range(0, len(keys), 500):
             db.session.execute(
                 update(ReminderDelivery)
                 .where(
-                    tuple_(*columns).in_(keys[start : start + 500]),
+                    tuple_(*DELIVERY_KEY).in_(keys[start : start + 500]),
                     (ReminderDelivery.status == DeliveryStatus.FAILED)
                     | (
                         (ReminderDelivery.status == DeliveryStatus.CLAIMED)
@@ -212,12 +210,7 @@ def claim(reminders: list[Reminder], run_id: str, now: datetime) -> set[tuple]:
             )
         db.session.commit()
     mine = db.session.execute(
-        select(
-            ReminderDelivery.recipient,
-            ReminderDelivery.deadline_key,
-            ReminderDelivery.due_on,
-            ReminderDelivery.stage,
-        ).where(
+        select(*DELIVERY_KEY).where(
             ReminderDelivery.run_id == run_id, ReminderDelivery.status == DeliveryStatus.CLAIMED
         )
     )
