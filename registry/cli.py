@@ -254,6 +254,15 @@ def backup_command(output: Path):
     click.echo(f"Backup written to {output} ({output.stat().st_size} bytes, integrity ok).")
 
 
+export_clearance = click.option(
+    "--clearance",
+    type=click.Choice(Classification.values()),
+    default="public",
+    show_default=True,
+    help="Export only what this clearance may see.",
+)
+
+
 @click.command("export")
 @click.argument("entity", type=click.Choice(sorted(EXPORT_ENTITIES)))
 @click.option(
@@ -266,13 +275,7 @@ def backup_command(output: Path):
     type=click.Path(dir_okay=False, path_type=Path),
     help="File to write; standard output by default.",
 )
-@click.option(
-    "--clearance",
-    type=click.Choice(Classification.values()),
-    default="public",
-    show_default=True,
-    help="Export only what this clearance may see.",
-)
+@export_clearance
 @cli_command(writes=False)
 def export_command(entity, fmt, since, until, output, clearance):
     """Stream one entity as CSV, JSON or JSON Lines; the export is an audit event."""
@@ -328,13 +331,7 @@ def export_command(entity, fmt, since, until, output, clearance):
     type=click.Path(dir_okay=False, path_type=Path),
     help="ZIP file to write; it must not exist yet.",
 )
-@click.option(
-    "--clearance",
-    type=click.Choice(Classification.values()),
-    default="public",
-    show_default=True,
-    help="Export only what this clearance may see.",
-)
+@export_clearance
 @cli_command(writes=False)
 def export_bundle_command(output: Path, clearance: str):
     """Write every entity as CSV with a data package, checksums and the audit chain's head."""

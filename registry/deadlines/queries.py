@@ -300,16 +300,9 @@ class _Rows:
 
     def take(self, scope: _Scope, low: date, high: date, limit: int | None) -> list[Deadline]:
         query = self.query(scope).where(self.due.between(low, high))
-        ordered = query.order_by(self.due, self.model.id)
-        if limit is None:
-            rows = db.session.execute(ordered).all()
-        else:
-            rows = db.session.execute(ordered.limit(limit)).all()
-            if len(rows) == limit:  # the rest of the last day, which may sort before others
-                last = rows[-1].due_on
-                seen = {row.id for row in rows}
-                same_day = db.session.execute(query.where(self.due == last))
-                rows.extend(row for row in same_day if row.id not in seen)
+        rows = _first_rows(
+            query, (self.due, self.model.id), limit, lambda last: self.due == last.due_on
+        )
         return [self.deadline(row) for row in rows]
 
     def deadline(self, row) -> Deadline:
@@ -527,16 +520,17 @@ class _EarliestNotices:
     def take(self, scope: _Scope, low: date, high: date, limit: int | None) -> list[Deadline]:
         found = []
         for minimum, conditions in self._ranges(low, high):
-            query = self.rows.query(scope).where(*conditions)
-            ordered = query.order_by(Agreement.entered_into_force_on, Agreement.id)
-            rows = db.session.execute(ordered if limit is None else ordered.limit(limit)).all()
-            if limit is not None and len(rows) == limit:  # the rest of the last day
-                last = _earliest(rows[-1].due_on, minimum)
-                seen = {row.id for row in rows}
-                same_day = query.where(
-                    Agreement.entered_into_force_on.between(*_entries_giving(minimum, last, last))
-                )
-                rows.extend(row for row in db.session.execute(same_day) if row.id not in seen)
+
+            def same_day(last, minimum=minimum):
+                day = _earliest(last.due_on, minimum)
+                return Agreement.entered_into_force_on.between(*_entries_giving(minimum, day, day))
+
+            rows = _first_rows(
+                self.rows.query(scope).where(*conditions),
+                (Agreement.entered_into_force_on, Agreement.id),
+                limit,
+                same_day,
+            )
             found.extend(
                 self.rows.deadline(row)._replace(due_on=_earliest(row.due_on, minimum))
                 for row in rows
@@ -628,6 +622,19 @@ class _Computed:
 
     def responsible_ids(self, scope: _Scope, low: date, high: date) -> set[int]:
         return {i for deadline in self._all(scope, low, high) for i in deadline.responsible_ids}
+
+
+def _first_rows(query: Select, order: tuple, limit: int | None, on_the_day_of: Callable) -> list:
+    """Rows of `query` in `order`: all of them, or the first `limit` and the rest of the last
+    one's day, since those may sort before it once merged with the other kinds."""
+    if limit is None:
+        return db.session.execute(query.order_by(*order)).all()
+    rows = db.session.execute(query.order_by(*order).limit(limit)).all()
+    if len(rows) == limit:
+        seen = {row.id for row in rows}
+        same_day = db.session.execute(query.where(on_the_day_of(rows[-1])))
+        rows.extend(row for row in same_day if row.id not in seen)
+    return rows
 
 
 _RECURRING = _RecurringObligations()

@@ -84,6 +84,7 @@ AGREEMENTS_PER_PAGE = 100
 @requires(Permission.READ)
 def show(party_id: int):
     party = load_visible(Party, party_id)
+    clearance = clearance_of(current_user)
     today = date.today()
     # A union, so that each half reads its own index (an OR made SQLite read every action).
     involved = union(
@@ -91,7 +92,7 @@ def show(party_id: int):
         select(TreatyAction.agreement_id).where(TreatyAction.predecessor_id == party.id),
     )
     agreements, total, page, last_page = paginate(
-        visible(select(Agreement), Agreement, clearance_of(current_user))
+        visible(select(Agreement), Agreement, clearance)
         .where(Agreement.id.in_(involved))
         .order_by(Agreement.concluded_on.desc().nulls_last(), Agreement.id.desc()),
         page=request.args.get("page", 1, type=int) or 1,
@@ -101,7 +102,6 @@ def show(party_id: int):
         [agreement.id for agreement in agreements], party_id=party.id
     )
     rows = [(a, participation[a.id].standing(party.id, today)) for a in agreements]
-    clearance = clearance_of(current_user)
     measured = db.session.scalars(
         visible(select(Measurement), Measurement, clearance)
         .where(Measurement.party_id == party.id)

@@ -185,6 +185,27 @@ def test_long_lists_are_paged_and_pages_keep_the_filters(sign_in, make_obligatio
     assert "page 2 of 2" in second.page.main.find("caption").text
 
 
+def test_past_the_count_cap_the_list_says_or_more_and_pages_on_without_a_last_page(
+    sign_in, make_obligation, today, monkeypatch
+):
+    from registry.deadlines import views
+
+    monkeypatch.setattr(views, "COUNT_CAP", 50)
+    make_obligation(days=0, recurrence="P1W", title="Weekly notice", kind="notification")
+    make_obligation(days=3, title="Other")
+    viewer = sign_in("viewer", "public")
+    window = {"to": (today + timedelta(days=7 * 120)).isoformat()}
+
+    first = viewer.get("/deadlines", query_string=window)
+    assert "50 or more deadlines" in first.page.by_id("result-count").text
+    assert len(titles(first)) == 100
+    assert "page 1 of" not in first.page.main.find("caption").text
+    second = viewer.get(first.page.main.find("a", rel="next").attrs["href"])
+    assert len(titles(second)) == 22
+    assert second.page.main.find("a", rel="next") is None  # the end, found without a count
+    assert second.page.main.find("a", rel="prev") is not None
+
+
 def test_the_navigation_and_the_dashboard_link_to_the_list(sign_in, client):
     viewer = sign_in("viewer", "public")
     nav = viewer.get("/dashboard").page.root.find("nav", **{"aria-label": "Main"})
