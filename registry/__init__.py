@@ -33,10 +33,12 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from registry import models  # noqa: F401 - every model must be mapped before use
+    from registry.core import cache
     from registry.core.db import described_by_models
     from registry.users import auth  # noqa: F401 - registers the user loader
 
     db.init_app(app)
+    cache.init_app(app)
     migrate.init_app(
         app,
         db,

@@ -64,6 +64,8 @@ def app(_migrated_app):
         db.session.rollback()
         db.session.remove()
         _empty_tables()
+        # Emptied behind the session's back, and ids start again: nothing kept may outlive it.
+        _migrated_app.extensions["registry.answers"].clear()
 
 
 def _empty_tables() -> None:
@@ -92,11 +94,15 @@ def backend(app) -> str:
 
 @pytest.fixture
 def count_queries(app):
-    """Count the SQL statements run inside a `with count_queries() as counter:` block."""
+    """Count the SQL statements run inside a `with count_queries() as counter:` block, for
+    pages worked out afresh: the answers kept between requests are dropped first, unless
+    `afresh=False`."""
 
     @contextmanager
-    def counting():
+    def counting(afresh: bool = True):
         statements: list[str] = []
+        if afresh:
+            app.extensions["registry.answers"].clear()
 
         def before_cursor_execute(conn, cursor, statement, *args):
             statements.append(statement)

@@ -222,12 +222,13 @@ def index():
     filters = read_filters(request.args)
     per_page = request.args.get("per_page", 50, type=int)
     per_page = per_page if per_page in PER_PAGE_CHOICES else 50
-    query = queries.search_agreements(clearance_of(current_user), filters)
+    clearance = clearance_of(current_user)
     rows, total, page, last_page = paginate(
-        query,
+        queries.search_agreements(clearance, filters),
         page=request.args.get("page", 1, type=int) or 1,
         per_page=per_page,
         reverse_order=queries.agreement_order(filters, reverse=True),
+        remember=("agreements", clearance, filters),
     )
     args = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template(

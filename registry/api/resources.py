@@ -317,8 +317,14 @@ def register(resource: Resource) -> None:
     @blueprint.response(200, page)
     def list_records(**args):
         """List the records you may see, filtered, sorted and a page at a time."""
-        query = resource.query(clearance_of(current_user), args)
-        rows, total, number, pages = paginate(query, page=args["page"], per_page=args["per_page"])
+        clearance = clearance_of(current_user)
+        asked = tuple(sorted((k, v) for k, v in args.items() if k not in ("page", "per_page")))
+        rows, total, number, pages = paginate(
+            resource.query(clearance, args),
+            page=args["page"],
+            per_page=args["per_page"],
+            remember=(resource.path, clearance, asked),
+        )
         return {
             "items": rows,
             "page": number,

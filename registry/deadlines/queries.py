@@ -22,6 +22,7 @@ from registry.agreements.models import Agreement, TreatyAction
 from registry.authorizations import queries as authorisation_queries
 from registry.authorizations.models import Authorization
 from registry.core.access import allowed_levels, visible
+from registry.core.cache import remembered
 from registry.core.enums import (
     AuthorizationDecision,
     AuthorizationRequirement,
@@ -62,6 +63,7 @@ LIVE_OBLIGATION_STATUSES = (ObligationStatus.ACTIVE, ObligationStatus.PARTIALLY_
 MAX_OCCURRENCES = 1000  # a daily obligation over three years, with room to spare
 SLACK = timedelta(days=7)  # month-end clamping moves a date by a few days at most
 COUNT_CAP = 1000  # "1,000 or more" says enough; counting further would read every deadline
+REMEMBERED_ROWS = 500  # the first ten pages are kept between requests; later ones worked out
 
 
 class Deadline(NamedTuple):
@@ -146,6 +148,7 @@ class DeadlineQuery:
             if source.may_yield(filters)
         ]
         self.scope = _Scope(clearance, filters, self.today)
+        self._question = ("deadlines", clearance, start, end, filters, self.today)
 
     def _window(self, source) -> tuple[date, date]:
         return (self.start if source.actionable else max(self.start, self.today)), self.end
@@ -154,6 +157,16 @@ class DeadlineQuery:
         """The first `limit` deadlines (all of them if None), soonest first."""
         if limit is not None and limit < 1:
             return []
+        # One agreement's deadlines are few; any other list is kept only to a few pages.
+        whole_agreement = limit is None and self.scope.filters.agreement_id is not None
+        if not whole_agreement and (limit is None or limit > REMEMBERED_ROWS):
+            return self._first(limit)
+        return list(self._remembered(("first", limit), lambda: tuple(self._first(limit))))
+
+    def _remembered(self, question: tuple, compute: Callable):
+        return remembered((*self._question, *question), compute)
+
+    def _first(self, limit: int | None) -> list[Deadline]:
         found = []
         for source in self.sources:
             low, high = self._window(source)
@@ -167,10 +180,15 @@ class DeadlineQuery:
 
     def count(self, cap: int | None = None) -> int:
         """How many deadlines there are, counting no further than `cap` (if given)."""
-        return self._count(self.end, cap, actionable_only=False)
+        return self._remembered(
+            ("count", cap), lambda: self._count(self.end, cap, actionable_only=False)
+        )
 
     def count_overdue(self, cap: int | None = None) -> int:
-        return self._count(min(self.end, self.today - timedelta(days=1)), cap, actionable_only=True)
+        end = min(self.end, self.today - timedelta(days=1))
+        return self._remembered(
+            ("overdue", cap), lambda: self._count(end, cap, actionable_only=True)
+        )
 
     def _count(self, end: date, cap: int | None, *, actionable_only: bool) -> int:
         total = 0
@@ -187,6 +205,9 @@ class DeadlineQuery:
     def responsible_ids(self) -> set[int]:
         """Everyone responsible for a live record of the kinds these filters find, within the
         clearance (the owner filter aside): the people a reader may choose among."""
+        return set(self._remembered(("responsible",), lambda: frozenset(self._responsible_ids())))
+
+    def _responsible_ids(self) -> set[int]:
         people: set[int] = set()
         for source in self.sources:
             low, high = self._window(source)

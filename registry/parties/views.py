@@ -12,6 +12,7 @@ from registry.agreements import queries
 from registry.agreements.models import Agreement, TreatyAction
 from registry.audit.queries import history_of
 from registry.core.access import clearance_of, visible
+from registry.core.cache import remembered
 from registry.core.enums import PartyKind
 from registry.core.permissions import Permission
 from registry.core.queries import matching, paginate
@@ -97,11 +98,14 @@ def show(party_id: int):
         .order_by(Agreement.concluded_on.desc().nulls_last(), Agreement.id.desc()),
         page=request.args.get("page", 1, type=int) or 1,
         per_page=AGREEMENTS_PER_PAGE,
+        remember=("agreements of party", party.id, clearance),
     )
-    participation = queries.participation(
-        [agreement.id for agreement in agreements], party_id=party.id
+    shown = tuple(agreement.id for agreement in agreements)
+    standings = remembered(
+        ("standings of party", party.id, shown, today),
+        lambda: _standings(party.id, shown, today),
     )
-    rows = [(a, participation[a.id].standing(party.id, today)) for a in agreements]
+    rows = list(zip(agreements, standings, strict=True))
     measured = db.session.scalars(
         visible(select(Measurement), Measurement, clearance)
         .where(Measurement.party_id == party.id)
@@ -123,4 +127,12 @@ def show(party_id: int):
         charts=charts_for(obligations, measured, series_of=lambda m: party.name),
         history=history_of(party, clearance),
         page_title=party.name,
+    )
+
+
+def _standings(party_id: int, agreement_ids: tuple[int, ...], on: date) -> tuple:
+    """The party's standing in each agreement on a date, in the order given."""
+    participation = queries.participation(list(agreement_ids), party_id=party_id)
+    return tuple(
+        participation[agreement_id].standing(party_id, on) for agreement_id in agreement_ids
     )

@@ -13,6 +13,7 @@ from registry.agreements import views as agreement_views
 from registry.agreements.models import Agreement
 from registry.audit.models import AuditEvent
 from registry.core.access import clearance_of, visible
+from registry.core.cache import remembered
 from registry.core.permissions import Permission
 from registry.deadlines.queries import COUNT_CAP, DeadlineQuery
 from registry.extensions import db
@@ -54,24 +55,8 @@ def dashboard():
     yesterday, horizon = today - timedelta(days=1), today + timedelta(days=UPCOMING_DAYS)
     overdue = DeadlineQuery(clearance, today - timedelta(days=OVERDUE_DAYS), yesterday, today=today)
     upcoming = DeadlineQuery(clearance, today, horizon, today=today)
-    counts = db.session.execute(
-        visible(select(Agreement.status, func.count()), Agreement, clearance)
-        .group_by(Agreement.status)
-        .order_by(Agreement.status)
-    ).all()
-    recent = db.session.scalars(
-        select(AuditEvent)
-        .where(
-            AuditEvent.entity_type == "agreements",
-            # EXISTS, probed event by event from the newest: an IN list of every visible
-            # agreement would be built in full before the first event is read.
-            visible(select(Agreement.id), Agreement, clearance)
-            .where(Agreement.id == AuditEvent.entity_id)
-            .exists(),
-        )
-        .order_by(AuditEvent.id.desc())
-        .limit(10)
-    ).all()
+    counts = remembered(("agreements by status", clearance), lambda: _counts_by_status(clearance))
+    recent = remembered(("recent changes", clearance), lambda: _recent_changes(clearance))
     return render_template(
         "web/dashboard.html",
         today=today,
@@ -87,4 +72,38 @@ def dashboard():
         mine=current_user.id,
         upcoming_days=UPCOMING_DAYS,
         page_title="Dashboard",
+    )
+
+
+def _counts_by_status(clearance) -> tuple:
+    return tuple(
+        db.session.execute(
+            visible(select(Agreement.status, func.count()), Agreement, clearance)
+            .group_by(Agreement.status)
+            .order_by(Agreement.status)
+        )
+    )
+
+
+def _recent_changes(clearance, shown: int = 10) -> tuple:
+    return tuple(
+        db.session.execute(
+            select(
+                AuditEvent.occurred_at,
+                AuditEvent.actor_label,
+                AuditEvent.action,
+                AuditEvent.entity_id,
+                AuditEvent.entity_label,
+            )
+            .where(
+                AuditEvent.entity_type == "agreements",
+                # EXISTS, probed event by event from the newest: an IN list of every visible
+                # agreement would be built in full before the first event is read.
+                visible(select(Agreement.id), Agreement, clearance)
+                .where(Agreement.id == AuditEvent.entity_id)
+                .exists(),
+            )
+            .order_by(AuditEvent.id.desc())
+            .limit(shown)
+        )
     )

@@ -1,0 +1,64 @@
+"""Lists, counts and deadlines are kept between requests, but never past a change, and never
+for a reader of another clearance."""
+
+from __future__ import annotations
+
+from registry.extensions import db
+
+
+def table_of(page: str) -> str:
+    return page[page.index("<table") : page.index("</table>")]
+
+
+def test_a_list_seen_before_shows_an_agreement_recorded_since(sign_in, make_agreement):
+    make_agreement(title="Treaty of Before")
+    reader = sign_in("viewer")
+    assert "Treaty of Before" in reader.get("/agreements").text
+    make_agreement(title="Treaty of Since")
+    db.session.commit()
+    page = reader.get("/agreements").text
+    assert "Treaty of Since" in page and "2 agreements" in page
+
+
+def test_a_list_kept_for_one_clearance_is_never_shown_to_another(sign_in, client, make_agreement):
+    make_agreement(title="Treaty of Open Record")
+    make_agreement(title="Treaty of Closed Doors", classification="secret")
+    cleared, restricted = sign_in("viewer", "secret"), sign_in("viewer", "restricted")
+    db.session.commit()
+    for path in ("/agreements", "/agreements?q=Treaty", "/dashboard"):
+        assert "Closed Doors" in cleared.get(path).text, path
+        assert "Closed Doors" not in restricted.get(path).text, path
+    assert "Closed Doors" in cleared.get("/agreements").text
+    assert "Closed Doors" not in client.get("/agreements").text
+
+
+def test_a_list_asked_for_again_is_read_by_id_without_counting_or_sorting(
+    sign_in, make_agreement, count_queries
+):
+    for number in range(3):
+        make_agreement(title=f"Accord {number}", status="in_force")
+    reader = sign_in("viewer")
+    db.session.commit()
+    path = "/agreements?status=in_force&sort=title"
+    with count_queries() as afresh:
+        first = reader.get(path).text
+    with count_queries(afresh=False) as again:
+        second = reader.get(path).text
+    assert table_of(second) == table_of(first)
+    assert [f"Accord {number}" in first for number in range(3)] == [True] * 3
+    assert any("count(" in statement for statement in afresh)
+    assert not any("count(" in statement for statement in again)
+    assert len(again) < len(afresh)
+
+
+def test_an_api_list_is_kept_although_each_call_is_counted(api_as, make_agreement, count_queries):
+    make_agreement(title="Treaty of Many Calls")
+    api = api_as("viewer")
+    db.session.commit()
+    with count_queries() as afresh:
+        first = api.get("/api/v1/agreements").json
+    with count_queries(afresh=False) as again:
+        second = api.get("/api/v1/agreements").json
+    assert second == first and first["total"] == 1
+    assert not any("count(*)" in statement for statement in again)
+    assert len(again) < len(afresh)
