@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
-from sqlalchemy import Select, literal_column, or_, select, sql
+from sqlalchemy import Select, func, literal_column, or_, select, sql
 from sqlalchemy.orm import selectinload
 
 from registry.agreements import rules
@@ -60,6 +61,41 @@ def participation(
             record.actions.setdefault(action.predecessor_id, [])
             record.succeeded_on[action.predecessor_id] = action.effective_on
     return grouped
+
+
+class Participant(NamedTuple):
+    id: int
+    name: str
+    iso3: str | None
+    standing: Standing
+
+
+def participants_on(agreement_id: int, on: date) -> tuple[tuple[Participant, ...], int]:
+    """Everyone with a live treaty action in an agreement (or succeeded by one), by name, with
+    their standing on a date; and how many live treaty actions the agreement has."""
+    record = participation([agreement_id])[agreement_id]
+    standings = record.standings(on)
+    named = db.session.execute(
+        select(Party.id, Party.name, Party.iso3).where(Party.id.in_(list(standings)))
+    )
+    participants = sorted(
+        (Participant(*row, standings[row.id]) for row in named), key=lambda party: party.name
+    )
+    return tuple(participants), sum(len(actions) for actions in record.actions.values())
+
+
+def latest_actions(agreement_id: int, limit: int | None = None) -> list[TreatyAction]:
+    """The live treaty actions of an agreement in the order they were taken (deposited, or
+    else took effect); with `limit`, only the latest so many."""
+    taken_on = func.coalesce(TreatyAction.deposited_on, TreatyAction.effective_on)
+    query = (
+        select(TreatyAction)
+        .options(selectinload(TreatyAction.party))
+        .where(TreatyAction.agreement_id == agreement_id, TreatyAction.archived_at.is_(None))
+        .order_by(taken_on.desc(), TreatyAction.id.desc())
+        .limit(limit)
+    )
+    return db.session.scalars(query).all()[::-1]
 
 
 def standings_in(agreement: Agreement, on: date) -> dict[Party, Standing]:

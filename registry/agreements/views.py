@@ -16,6 +16,7 @@ from registry.audit.queries import history_of_agreement
 from registry.audit.replay import state_on
 from registry.authorizations.queries import clocks_of, consent_problem
 from registry.core.access import allowed_levels, clearance_of, visible
+from registry.core.cache import remembered
 from registry.core.db import write_transaction
 from registry.core.enums import (
     AgreementForm,
@@ -258,18 +259,12 @@ def show(agreement_id: int):
     agreement = load_visible(Agreement, agreement_id)
     clearance = clearance_of(current_user)
     today = date.today()
-    participation = queries.participation([agreement.id])[agreement.id]
-    standings = participation.standings(today)
-    parties = {
-        party.id: party
-        for party in db.session.scalars(select(Party).where(Party.id.in_(list(standings))))
-    }
-    actions = sorted(
-        (action for group in participation.actions.values() for action in group),
-        key=lambda action: (action.deposited_on or action.effective_on, action.id),
+    participants, action_count = remembered(
+        ("participants", agreement.id, today),
+        lambda: queries.participants_on(agreement.id, today),
     )
     all_actions = request.args.get("actions") == "all"
-    shown_actions = actions if all_actions else actions[-ACTIONS_SHOWN:]
+    actions = queries.latest_actions(agreement.id, None if all_actions else ACTIONS_SHOWN)
     children = queries.children_of(agreement, clearance)
     clocks = clocks_of(agreement, clearance)
     terms = {
@@ -287,14 +282,10 @@ def show(agreement_id: int):
         agreement=agreement,
         today=today,
         terms=terms,
-        standings=sorted(
-            ((parties[pid], standing) for pid, standing in standings.items()),
-            key=lambda pair: pair[0].name,
-        ),
-        counts=rules.count_standings(standings),
-        actions=shown_actions,
-        action_count=len(actions),
-        parties=parties,
+        standings=[(party, party.standing) for party in participants],
+        counts=rules.count_standings({party.id: party.standing for party in participants}),
+        actions=actions,
+        action_count=action_count,
         describe_period=describe_period,
         history=history_of_agreement(agreement, clearance),
         exit_steps=db.session.scalars(
