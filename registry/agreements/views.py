@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -224,20 +225,34 @@ def index():
     per_page = request.args.get("per_page", 50, type=int)
     per_page = per_page if per_page in PER_PAGE_CHOICES else 50
     clearance = clearance_of(current_user)
-    rows, total, page, last_page = paginate(
-        queries.search_agreements(clearance, filters),
-        page=request.args.get("page", 1, type=int) or 1,
-        per_page=per_page,
-        reverse_order=queries.agreement_order(filters, reverse=True),
-        remember=("agreements", clearance, filters),
-    )
+    asked_page = request.args.get("page", 1, type=int) or 1
     args = {key: value for key, value in request.args.items() if key != "page" and value}
+    authenticated = current_user.is_authenticated
+
+    def listing() -> tuple[int, Markup]:
+        rows, total, page, last_page = paginate(
+            queries.search_agreements(clearance, filters),
+            page=asked_page,
+            per_page=per_page,
+            reverse_order=queries.agreement_order(filters, reverse=True),
+        )
+        table = render_template(
+            "agreements/_table.html",
+            agreements=rows,
+            page=page,
+            last_page=last_page,
+            args=args,
+            authenticated=authenticated,
+        )
+        return total, Markup(table)  # noqa: S704 - rendered by Jinja, which escaped it
+
+    # The page's table, rendered once for every reader of this clearance asking the same.
+    asked = (clearance, authenticated, filters, tuple(args.items()), asked_page, per_page)
+    total, table = remembered(("agreements", *asked), listing)
     return render_template(
         "agreements/index.html",
-        agreements=rows,
+        table=table,
         total=total,
-        page=page,
-        last_page=last_page,
         filters=filters,
         args=args,
         per_page=per_page,
