@@ -33,6 +33,7 @@ from registry.audit.queries import visible_events
 from registry.authorizations.models import Authorization
 from registry.authorizations.services import authorizations
 from registry.core.access import clearance_of, visible
+from registry.core.cache import remembered
 from registry.core.db import write_transaction
 from registry.core.enums import (
     AgreementStatus,
@@ -318,20 +319,23 @@ def register(resource: Resource) -> None:
     def list_records(**args):
         """List the records you may see, filtered, sorted and a page at a time."""
         clearance = clearance_of(current_user)
-        asked = tuple(sorted((k, v) for k, v in args.items() if k not in ("page", "per_page")))
-        rows, total, number, pages = paginate(
-            resource.query(clearance, args),
-            page=args["page"],
-            per_page=args["per_page"],
-            remember=(resource.path, clearance, asked),
-        )
-        return {
-            "items": rows,
-            "page": number,
-            "per_page": args["per_page"],
-            "total": total,
-            "pages": pages,
-        }
+
+        def listing() -> dict:
+            rows, total, number, pages = paginate(
+                resource.query(clearance, args), page=args["page"], per_page=args["per_page"]
+            )
+            return page().dump(
+                {
+                    "items": rows,
+                    "page": number,
+                    "per_page": args["per_page"],
+                    "total": total,
+                    "pages": pages,
+                }
+            )
+
+        # The page as sent, for every caller of this clearance asking the same.
+        return jsonify(remembered((resource.path, clearance, *sorted(args.items())), listing))
 
     @blueprint.route(collection, methods=["POST"], endpoint=f"{resource.path}_create", tags=tags)
     @needs(Permission.EDIT)
