@@ -274,9 +274,22 @@ def show(agreement_id: int):
     agreement = load_visible(Agreement, agreement_id)
     clearance = clearance_of(current_user)
     today = date.today()
+    authenticated = current_user.is_authenticated
+
+    def participants_section() -> tuple[Markup, int]:
+        participants, action_count = queries.participants_on(agreement.id, today)
+        section = render_template(
+            "agreements/_participants.html",
+            participants=participants,
+            counts=rules.count_standings({party.id: party.standing for party in participants}),
+            today=today,
+            authenticated=authenticated,
+        )
+        return Markup(section), action_count  # noqa: S704 - rendered by Jinja, which escaped it
+
+    # Rendered once for every reader: up to some 200 parties, each a link.
     participants, action_count = remembered(
-        ("participants", agreement.id, today),
-        lambda: queries.participants_on(agreement.id, today),
+        ("participants", agreement.id, today, authenticated), participants_section
     )
     all_actions = request.args.get("actions") == "all"
     actions = queries.latest_actions(agreement.id, None if all_actions else ACTIONS_SHOWN)
@@ -297,8 +310,7 @@ def show(agreement_id: int):
         agreement=agreement,
         today=today,
         terms=terms,
-        standings=[(party, party.standing) for party in participants],
-        counts=rules.count_standings({party.id: party.standing for party in participants}),
+        participants=participants,
         actions=actions,
         action_count=action_count,
         describe_period=describe_period,
