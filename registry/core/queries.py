@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import Select, func, or_, select
 
-from registry.core.cache import remembered
 from registry.extensions import db
 
 
@@ -35,59 +34,21 @@ def ordering(column, id_column, *, descending: bool, reverse: bool = False) -> t
     return first, id_column.desc() if descending else id_column.asc()
 
 
-def paginate(
-    query: Select,
-    *,
-    page: int,
-    per_page: int,
-    reverse_order: tuple | None = None,
-    remember: tuple | None = None,
-):
+def paginate(query: Select, *, page: int, per_page: int, reverse_order: tuple | None = None):
     """One page of a query with the total count; a page past the end gives the last page.
 
     With `reverse_order` (the exact reverse of the query's order), pages in the second half
     are read from the end, so the last page costs what the first does: an OFFSET makes the
     database step over every row it skips.
-
-    With `remember` (naming everything the query depends on besides the data: the reader's
-    clearance and what they asked), the count and each page's ids are kept until the data
-    changes, and a page asked for again is read by id (without the query's loader options):
-    counting and sorting every match is done once, not on every request.
     """
-    if remember is None:
-        total = _count(query)
-    else:
-        total = remembered((*remember, "count"), lambda: _count(query))
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     last_page = max(1, -(-total // per_page))
     page = min(max(page, 1), last_page)
-    if remember is None:
-        return _page(query, page, per_page, total, reverse_order), total, page, last_page
-    found = []  # the records, when read just now
-
-    def ids() -> tuple:
-        found.extend(_page(query, page, per_page, total, reverse_order))
-        return tuple(record.id for record in found)
-
-    page_ids = remembered((*remember, "page", page, per_page), ids)
-    if not found and page_ids:
-        entity = query.column_descriptions[0]["entity"]
-        by_id = {
-            record.id: record
-            for record in db.session.scalars(select(entity).where(entity.id.in_(page_ids)))
-        }
-        found = [by_id[record_id] for record_id in page_ids]
-    return found, total, page, last_page
-
-
-def _count(query: Select) -> int:
-    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-
-
-def _page(query: Select, page: int, per_page: int, total: int, reverse_order: tuple | None):
-    last_page = max(1, -(-total // per_page))
     if reverse_order is None or page <= (last_page + 1) // 2:
-        return db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+        rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+        return rows, total, page, last_page
     after = total - page * per_page  # rows after this page, skipped from the end
     taken = per_page + min(after, 0)
     backwards = query.order_by(None).order_by(*reverse_order)
-    return db.session.scalars(backwards.limit(taken).offset(max(after, 0))).all()[::-1]
+    rows = db.session.scalars(backwards.limit(taken).offset(max(after, 0))).all()
+    return rows[::-1], total, page, last_page

@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select, union
 
 from registry.agreements import queries
@@ -92,20 +93,32 @@ def show(party_id: int):
         select(TreatyAction.agreement_id).where(TreatyAction.party_id == party.id),
         select(TreatyAction.agreement_id).where(TreatyAction.predecessor_id == party.id),
     )
-    agreements, total, page, last_page = paginate(
-        visible(select(Agreement), Agreement, clearance)
-        .where(Agreement.id.in_(involved))
-        .order_by(Agreement.concluded_on.desc().nulls_last(), Agreement.id.desc()),
-        page=request.args.get("page", 1, type=int) or 1,
-        per_page=AGREEMENTS_PER_PAGE,
-        remember=("agreements of party", party.id, clearance),
+    asked_page = request.args.get("page", 1, type=int) or 1
+
+    def agreements_section() -> Markup:
+        agreements, total, page, last_page = paginate(
+            visible(select(Agreement), Agreement, clearance)
+            .where(Agreement.id.in_(involved))
+            .order_by(Agreement.concluded_on.desc().nulls_last(), Agreement.id.desc()),
+            page=asked_page,
+            per_page=AGREEMENTS_PER_PAGE,
+        )
+        participation = queries.participation([a.id for a in agreements], party_id=party.id)
+        section = render_template(
+            "parties/_agreements.html",
+            party=party,
+            rows=[(a, participation[a.id].standing(party.id, today)) for a in agreements],
+            total=total,
+            page=page,
+            last_page=last_page,
+            today=today,
+        )
+        return Markup(section)  # noqa: S704 - rendered by Jinja, which escaped it
+
+    # Rendered once for every reader of this clearance: a page of 100 agreements, each a link.
+    agreements = remembered(
+        ("agreements of party", party.id, clearance, asked_page, today), agreements_section
     )
-    shown = tuple(agreement.id for agreement in agreements)
-    standings = remembered(
-        ("standings of party", party.id, shown, today),
-        lambda: _standings(party.id, shown, today),
-    )
-    rows = list(zip(agreements, standings, strict=True))
     measured = db.session.scalars(
         visible(select(Measurement), Measurement, clearance)
         .where(Measurement.party_id == party.id)
@@ -119,20 +132,8 @@ def show(party_id: int):
     return render_template(
         "parties/show.html",
         party=party,
-        rows=rows,
-        total=total,
-        page=page,
-        last_page=last_page,
-        today=today,
+        agreements=agreements,
         charts=charts_for(obligations, measured, series_of=lambda m: party.name),
         history=history_of(party, clearance),
         page_title=party.name,
-    )
-
-
-def _standings(party_id: int, agreement_ids: tuple[int, ...], on: date) -> tuple:
-    """The party's standing in each agreement on a date, in the order given."""
-    participation = queries.participation(list(agreement_ids), party_id=party_id)
-    return tuple(
-        participation[agreement_id].standing(party_id, on) for agreement_id in agreement_ids
     )
