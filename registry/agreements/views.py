@@ -292,7 +292,26 @@ def show(agreement_id: int):
         ("participants", agreement.id, today, authenticated), participants_section
     )
     all_actions = request.args.get("actions") == "all"
-    actions = queries.latest_actions(agreement.id, None if all_actions else ACTIONS_SHOWN)
+    may = {
+        "may_edit": can(current_user, Permission.EDIT),
+        "may_archive": can(current_user, Permission.ARCHIVE),
+    }
+
+    def actions_section() -> Markup:
+        # Live actions only: no restore form, whose CSRF token is the reader's own.
+        actions = queries.latest_actions(agreement.id, None if all_actions else ACTIONS_SHOWN)
+        section = render_template(
+            "agreements/_actions.html",
+            agreement=agreement,
+            actions=actions,
+            action_count=action_count,
+            **may,
+        )
+        return Markup(section)  # noqa: S704 - rendered by Jinja, which escaped it
+
+    actions = remembered(
+        ("treaty actions", agreement.id, all_actions, *may.values()), actions_section
+    )
     children = queries.children_of(agreement, clearance)
     clocks = clocks_of(agreement, clearance)
     terms = {
@@ -312,7 +331,7 @@ def show(agreement_id: int):
         terms=terms,
         participants=participants,
         actions=actions,
-        action_count=action_count,
+        **may,
         describe_period=describe_period,
         history=history_of_agreement(agreement, clearance),
         exit_steps=db.session.scalars(

@@ -62,3 +62,25 @@ def test_an_api_list_is_kept_although_each_call_is_counted(api_as, make_agreemen
     assert second == first and first["total"] == 1
     assert not any("count(*)" in statement for statement in again)
     assert len(again) < len(afresh)
+
+
+def test_an_agreement_page_kept_for_an_editor_shows_no_controls_to_others(
+    sign_in, client, make_agreement, make_party, make_action
+):
+    agreement = make_agreement(title="Treaty of Controls")
+    party = make_party(name="Controlland")
+    action = make_action(agreement, party, "signature", "1990-01-01")
+    editor, viewer = sign_in("editor"), sign_in("viewer")
+    db.session.commit()
+    edit_link = f"/treaty-actions/{action.id}/edit"
+    party_link = f'href="/parties/{party.id}"'
+    path = f"/agreements/{agreement.id}"
+    editing = editor.get(path).text
+    assert edit_link in editing and party_link in editing
+    viewing = viewer.get(path).text
+    assert "Controlland" in viewing and party_link in viewing
+    assert edit_link not in viewing
+    anonymous = client.get(path).text
+    assert "Controlland" in anonymous
+    assert edit_link not in anonymous and party_link not in anonymous
+    assert edit_link in editor.get(path).text
