@@ -215,6 +215,7 @@ def measure_alone(server, pages, requests_each: int) -> dict:
     connection = http.client.HTTPConnection(server.host, server.port, timeout=120)
     timings = {}
     for name, (path, headers) in pages.items():
+        server.sign_in()  # a change (signing in is an audit event): nothing kept is served
         taken = []
         for _ in range(requests_each):
             started = time.perf_counter()
@@ -223,6 +224,9 @@ def measure_alone(server, pages, requests_each: int) -> dict:
             if status != 200:
                 raise SystemExit(f"{name}: {status}")
         timings[name] = {
+            # The first after a change is worked out afresh; later ones may find it kept
+            # (registry.core.cache), each worker keeping its own.
+            "first_ms": taken[0] * 1000,
             "p50_ms": percentile(taken, 50) * 1000,
             "p95_ms": percentile(taken, 95) * 1000,
         }
@@ -596,15 +600,17 @@ def report_latency(results: dict) -> None:
         f"\nLatency: one request at a time, and under {CLIENTS} concurrent clients with "
         f"{WORKERS} gunicorn workers (target p95 ≤ 50 ms under load)"
     )
-    print(f"{'page':<28}{'alone p50':>10}{'alone p95':>10}{'p50 ms':>10}{'p95 ms':>10}")
+    print(f"{'page':<28}{'first':>8}{'alone p50':>10}{'alone p95':>10}{'p50 ms':>10}{'p95 ms':>10}")
     for name, value in results["latency"].items():
         if isinstance(value, dict):
             alone = results["alone"][name]
             print(
-                f"{name:<28}{alone['p50_ms']:>10.1f}{alone['p95_ms']:>10.1f}"
+                f"{name:<28}{alone['first_ms']:>8.1f}"
+                f"{alone['p50_ms']:>10.1f}{alone['p95_ms']:>10.1f}"
                 f"{value['p50_ms']:>10.1f}{value['p95_ms']:>10.1f}"
             )
-    print(f"{'all pages, requests/s':<28}{results['latency']['all pages, requests/s']:>40.1f}")
+    print(f"{'all pages, requests/s':<28}{results['latency']['all pages, requests/s']:>48.1f}")
+    print("first: the first request after a change, worked out afresh; later ones may be kept")
     first = results["pagination"]["agreements list"]["p95_ms"]
     last = results["pagination"]["agreements last page"]["p95_ms"]
     print(f"last page / first page (p95 under load): {last / first:.2f} (target ≤ 1.5)")
