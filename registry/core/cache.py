@@ -27,9 +27,9 @@ from registry.extensions import db
 
 T = TypeVar("T")
 
-# Answers per process. Most are a count or a page of ids; the largest, a deadline list of
-# ten pages, is some 200 KB.
-KEPT = 256
+# Answers per process. Most are a count or a rendered page section of tens of kilobytes; the
+# largest, a deadline list of ten pages, is some 300 KB: at worst some 40 MB in all.
+KEPT = 128
 
 _writes = 0  # this process's flushes and write statements, committed or not
 _WROTE = "registry.wrote"  # in Session.info: this transaction has written
