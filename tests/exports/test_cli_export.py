@@ -132,8 +132,9 @@ def test_rows_are_read_in_batches_by_key(app, make_party, monkeypatch):
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        batches = stream_batches(export_table("parties", Classification.PUBLIC))
-        names = [row.name for rows in batches for row in rows]
+        table = export_table("parties", Classification.PUBLIC)
+        name = table.columns.index("name")
+        names = [row[name] for rows in stream_batches(table) for row in rows]
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert names == [f"Party {number}" for number in range(7)]
