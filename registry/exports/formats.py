@@ -195,14 +195,31 @@ def _csv_text_column(values: Sequence) -> list[str] | None:
     return _csv_quoted(values)
 
 
+# JSON text that _JSON_CELL would write exactly as it stands, keys in order aside: an object of
+# at most 64 members, each null, true, false, an integer of up to 18 digits, a string of
+# printable ASCII other than " and \ (which no encoder escapes), or a list of those; with the
+# json module's spacing and no other. Strings hold no ", so '": ' ends a key and only a key.
+_SCALAR = r'(?:null|true|false|0|-?[1-9][0-9]{0,17}|"[ !#-\[\]-~]*")'
+_MEMBER = rf'"[ !#-\[\]-~]*": (?:{_SCALAR}|\[(?:{_SCALAR}(?:, {_SCALAR})*)?\])'
+_AS_WRITTEN = re.compile(rf"\{{(?:{_MEMBER}(?:, {_MEMBER}){{0,63}})?\}}").fullmatch
+_KEY = re.compile(r'"([^"]*)": ')
+
+
+def _json_cell_of_text(text) -> str:
+    """csv_cell of the value JSON text holds: the text itself where it is already that cell."""
+    if type(text) is str and _AS_WRITTEN(text):
+        if text.count('": ') < 2:
+            return text
+        keys = _KEY.findall(text)
+        if all(map(str.__lt__, keys, keys[1:])):  # in order, each once: as sort_keys writes
+            return text
+    value = json_value(text)
+    return _json_cell(value) if type(value) is dict else csv_cell(value)
+
+
 def _csv_json_column(texts: Sequence) -> list[str] | None:
     """The cells of a column of JSON text, as `_csv_text_column` makes those of the values."""
-    encode = json_encoder(_JSON_CELL)
-    values = [
-        encode(value) if type(value) is dict else csv_cell(value)
-        for value in map(json_value, texts)
-    ]
-    return _csv_quoted(values)
+    return _csv_quoted(list(map(_json_cell_of_text, texts)))
 
 
 def _csv_quoted(values: Sequence[str]) -> Sequence[str] | None:
