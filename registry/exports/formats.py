@@ -151,17 +151,17 @@ def _csv_column(values: Sequence) -> Sequence:
     return [csv_cell(value) for value in values]
 
 
-def _decoded(rows: Sequence[Sequence]) -> Iterator[Sequence]:
+def _decoded(rows: Sequence[Sequence]) -> Iterable[Sequence]:
     """Rows with their JSON text (see `JSONRows`) decoded, one row at a time."""
     positions = getattr(rows, "positions", ())
-    if not positions:
-        yield from rows
-        return
-    for row in rows:
-        values = list(row)
-        for index in positions:
-            values[index] = json_value(values[index])
-        yield values
+    return (_decoded_row(row, positions) for row in rows) if positions else rows
+
+
+def _decoded_row(row: Sequence, positions: Sequence[int]) -> list:
+    values = list(row)
+    for index in positions:
+        values[index] = json_value(values[index])
+    return values
 
 
 def _csv_rows(rows: Sequence[Sequence]) -> Iterable[Sequence]:
@@ -176,13 +176,13 @@ def _csv_text_column(values: Sequence) -> list[str] | None:
     Numbers and text are recognised by their exact type and written as csv_cell would write
     them, the rest goes through csv_cell; a cell is then quoted as the csv module quotes it.
     """
+    if values[0] is None and values.count(None) == len(values):  # no row fills it: common
+        return [""] * len(values)
     kinds = set(map(type, values))
     if kinds <= _INTEGERS:
-        if NoneType not in kinds:
-            return list(map(str, values))  # a number never starts a formula: kept as it is
-        if len(kinds) == 1:
-            return [""] * len(values)
-        return ["" if value is None else str(value) for value in values]
+        if NoneType in kinds:
+            return ["" if value is None else str(value) for value in values]
+        return list(map(str, values))  # a number never starts a formula: kept as it is
     if kinds <= _TEXTS:
         if NoneType in kinds:
             values = ["" if value is None else value for value in values]

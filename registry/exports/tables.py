@@ -207,31 +207,25 @@ def stream_batches(
         query = query.where(stamp < datetime.combine(until, time.min, tzinfo=UTC))
     # One statement for every batch, so that it is compiled once.
     query = query.where(table.c.id > bindparam("after")).limit(BATCH)
-    json_text = tuple(
+    json_text = [
         index
         for index, name in enumerate(export.columns)
         if isinstance(export.sources[name].type, JSON)
-    )
+    ]
     connection = db.session.connection()
-    convert = _UNKNOWN
-    after = 0
+    result = connection.execute(query, {"after": 0})
+    convert = _converter(query, result.cursor.description, connection.dialect)
     while True:
-        result = connection.execute(query, {"after": after})
-        if convert is _UNKNOWN:
-            convert = _converter(query, result.cursor.description, connection.dialect)
-        rows = result.cursor.fetchall()
+        rows = result.cursor.fetchall()  # the driver's own rows: no Row objects made
         result.close()
-        if not rows:
-            return
-        after = rows[-1][0]
-        if convert:
-            rows = convert(rows)
-        yield JSONRows(rows, json_text) if json_text else rows
+        if rows:
+            after = rows[-1][0]
+            if convert:
+                rows = convert(rows)
+            yield JSONRows(rows, json_text) if json_text else rows
         if len(rows) < BATCH:
             return
-
-
-_UNKNOWN = object()
+        result = connection.execute(query, {"after": after})
 
 
 def _converter(
