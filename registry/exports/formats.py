@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from itertools import chain, repeat
+from itertools import repeat
+from json.encoder import c_make_encoder, encode_basestring, encode_basestring_ascii
 from operator import itemgetter
 from types import NoneType
 from typing import TextIO
@@ -24,14 +25,82 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # A cell that starts with this was given it on export; import takes exactly one away.
 QUOTE = "'"
 _QUOTED_FIRST = frozenset((*FORMULA_PREFIXES, QUOTE))
-# Values the csv module writes exactly as csv_cell would (None too: as empty).
-_NUMBERS = frozenset((int, float, bool))
-# Values it writes as csv_cell would unless they are text that starts like a formula, which
-# shows in its output as a cell starting so: after a comma or a line's end, after the opening
-# quote if the cell is quoted (as it always is when it holds a carriage return).
-_PLAIN = frozenset((*_NUMBERS, str, NoneType))
-_FORMULA_CELL = re.compile(r"""[,\n](?:"?[=+\-@\t']|"\r)""")
-_json_cell = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+_INTEGERS = frozenset((int, NoneType))
+_TEXTS = frozenset((str, NoneType))
+_CONTAINERS = frozenset((dict, list))
+# What makes the csv module quote a cell (QUOTE_MINIMAL, lines ending in \r\n).
+_CSV_SPECIAL = (",", '"', "\r", "\n")
+_needs_csv_quotes = re.compile(r'[,"\r\n]').search
+
+
+def json_encoder(encoder: json.JSONEncoder) -> Callable[[object], str]:
+    """encoder.encode: the same text, without the Python it runs for every value to build its
+    C encoder (which costs more than encoding a row of an export).
+
+    The C encoder keeps state while it encodes (the containers it is inside, to refuse
+    cycles), so each caller makes its own, for one export or one batch.
+    """
+    if c_make_encoder is None or encoder.indent is not None:
+        return encoder.encode
+    encode_text = encode_basestring_ascii if encoder.ensure_ascii else encode_basestring
+    encode_value = c_make_encoder(
+        {} if encoder.check_circular else None,
+        encoder.default,
+        encode_text,
+        encoder.indent,
+        encoder.key_separator,
+        encoder.item_separator,
+        encoder.sort_keys,
+        encoder.skipkeys,
+        encoder.allow_nan,
+    )
+
+    def encode(value) -> str:
+        if isinstance(value, str):
+            return encode_text(value)
+        return "".join(encode_value(value, 0))
+
+    return encode
+
+
+# JSON in a CSV cell: keys sorted, so that equal values make equal cells.
+_JSON_CELL = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
+def _json_cell(value) -> str:
+    return json_encoder(_JSON_CELL)(value)
+
+
+_scan_json = json.JSONDecoder().scan_once  # what json.loads runs, without its wrapping
+
+
+def json_value(text):
+    """The value JSON text holds, as json.loads gives it (the same value or the same error),
+    at half its cost a call; None for None (SQL's null)."""
+    if type(text) is str:
+        try:
+            value, end = _scan_json(text, 0)
+        except (StopIteration, ValueError):
+            pass  # json.loads says what is wrong, or skips whitespace before the value
+        else:
+            if end == len(text):  # or whitespace after it
+                return value
+    return None if text is None else json.loads(text)
+
+
+class JSONRows(list):
+    """A batch of rows whose values at `positions` are JSON text, written as the values the
+    text holds.
+
+    They are decoded only as each is written: a whole batch of decoded values lives long
+    enough for the garbage collector to walk every object of the process, again and again.
+    """
+
+    __slots__ = ("positions",)
+
+    def __init__(self, rows: Iterable[Sequence], positions: Sequence[int]) -> None:
+        super().__init__(rows)
+        self.positions = tuple(positions)
 
 
 def plain(value):
@@ -78,19 +147,92 @@ def as_rows(records: Iterable[dict], columns: list[str]) -> list[tuple]:
 
 
 def _csv_column(values: Sequence) -> Sequence:
-    """The cells of one column of a batch: text is quoted against formulas, numbers kept."""
-    kinds = set(map(type, values))
-    kinds.discard(NoneType)
-    if kinds <= _NUMBERS:
-        return values
-    if kinds == {str} and _QUOTED_FIRST.isdisjoint(map(itemgetter(0), filter(None, values))):
-        return values
+    """The cells of one column of a batch as csv_cell makes them."""
     return [csv_cell(value) for value in values]
+
+
+def _decoded(rows: Sequence[Sequence]) -> Iterable[Sequence]:
+    """Rows with their JSON text (see `JSONRows`) decoded, one row at a time."""
+    positions = getattr(rows, "positions", ())
+    return (_decoded_row(row, positions) for row in rows) if positions else rows
+
+
+def _decoded_row(row: Sequence, positions: Sequence[int]) -> list:
+    values = list(row)
+    for index in positions:
+        values[index] = json_value(values[index])
+    return values
 
 
 def _csv_rows(rows: Sequence[Sequence]) -> Iterable[Sequence]:
     """Rows with their cells as csv_cell makes them, converted a column at a time."""
     return zip(*(_csv_column(values) for values in zip(*rows, strict=True)), strict=True)
+
+
+def _csv_text_column(values: Sequence) -> list[str] | None:
+    """The cells of one column of a batch as the csv module writes what csv_cell makes of
+    them, or None where only the csv module should say (a NUL character).
+
+    Numbers and text are recognised by their exact type and written as csv_cell would write
+    them, the rest goes through csv_cell; a cell is then quoted as the csv module quotes it.
+    """
+    if values[0] is None and values.count(None) == len(values):  # no row fills it: common
+        return [""] * len(values)
+    kinds = set(map(type, values))
+    if kinds <= _INTEGERS:
+        if NoneType in kinds:
+            return ["" if value is None else str(value) for value in values]
+        return list(map(str, values))  # a number never starts a formula: kept as it is
+    if kinds <= _TEXTS:
+        if NoneType in kinds:
+            values = ["" if value is None else value for value in values]
+        if not _QUOTED_FIRST.isdisjoint(map(itemgetter(0), filter(None, values))):
+            values = [QUOTE + text if text[:1] in _QUOTED_FIRST else text for text in values]
+    elif kinds <= _CONTAINERS:
+        values = list(map(json_encoder(_JSON_CELL), values))
+    else:
+        values = list(map(csv_cell, values))
+    return _csv_quoted(values)
+
+
+# JSON text that _JSON_CELL would write exactly as it stands, keys in order aside: an object of
+# at most 64 members, each null, true, false, an integer of up to 18 digits, a string of
+# printable ASCII other than " and \ (which no encoder escapes), or a list of those; with the
+# json module's spacing and no other. Strings hold no ", so '": ' ends a key and only a key.
+_SCALAR = r'(?:null|true|false|0|-?[1-9][0-9]{0,17}|"[ !#-\[\]-~]*")'
+_MEMBER = rf'"[ !#-\[\]-~]*": (?:{_SCALAR}|\[(?:{_SCALAR}(?:, {_SCALAR})*)?\])'
+_AS_WRITTEN = re.compile(rf"\{{(?:{_MEMBER}(?:, {_MEMBER}){{0,63}})?\}}").fullmatch
+_KEY = re.compile(r'"([^"]*)": ')
+
+
+def _json_cell_of_text(text) -> str:
+    """csv_cell of the value JSON text holds: the text itself where it is already that cell."""
+    if type(text) is str and _AS_WRITTEN(text):
+        if text.count('": ') < 2:
+            return text
+        keys = _KEY.findall(text)
+        if all(map(str.__lt__, keys, keys[1:])):  # in order, each once: as sort_keys writes
+            return text
+    value = json_value(text)
+    return _json_cell(value) if type(value) is dict else csv_cell(value)
+
+
+def _csv_json_column(texts: Sequence) -> list[str] | None:
+    """The cells of a column of JSON text, as `_csv_text_column` makes those of the values."""
+    return _csv_quoted(list(map(_json_cell_of_text, texts)))
+
+
+def _csv_quoted(values: Sequence[str]) -> Sequence[str] | None:
+    """Cells quoted as the csv module quotes them (or None: see `_csv_text_column`)."""
+    text = "".join(values)
+    if "\0" in text:
+        return None  # the csv module's handling of NUL has changed between versions
+    if any(special in text for special in _CSV_SPECIAL):
+        return [
+            '"' + cell.replace('"', '""') + '"' if _needs_csv_quotes(cell) else cell
+            for cell in values
+        ]
+    return values
 
 
 class _CSVLines:
@@ -108,13 +250,21 @@ class _CSVLines:
         return text
 
     def batch(self, rows: Sequence[Sequence]) -> str:
-        """Most batches hold only numbers and text that no spreadsheet would run: those are
-        written as they are, and the others converted first."""
-        if set(map(type, chain.from_iterable(rows))) <= _PLAIN:
-            text = self.text(rows)
-            if not _FORMULA_CELL.search("\n" + text):  # the text starts a line
-                return text
-        return self.text(_csv_rows(rows))
+        """A column at a time: each column's cells are made and quoted together, and the
+        lines joined from them; the csv module writes only what that cannot."""
+        if not rows:
+            return ""
+        json_text = getattr(rows, "positions", ())
+        if len(rows[0]) > 1:  # the csv module quotes a line that is one empty cell
+            cells = []
+            for index, values in enumerate(zip(*rows, strict=True)):
+                column = (_csv_json_column if index in json_text else _csv_text_column)(values)
+                if column is None:
+                    break
+                cells.append(column)
+            else:
+                return "\r\n".join(map(",".join, zip(*cells, strict=True))) + "\r\n"
+        return self.text(_csv_rows(_decoded(rows)))
 
 
 def pieces(batches: Iterable[Sequence[Sequence]], columns: list[str], fmt: str) -> Iterator[str]:
@@ -130,10 +280,10 @@ def pieces(batches: Iterable[Sequence[Sequence]], columns: list[str], fmt: str) 
         return
     if fmt not in ("json", "jsonl"):
         raise ValueError(f"unknown format {fmt!r}")
-    encode = json.JSONEncoder(ensure_ascii=False, default=plain).encode
+    encode = json_encoder(json.JSONEncoder(ensure_ascii=False, default=plain))
     separator = "\n" if fmt == "jsonl" else ",\n"
     texts = (
-        separator.join(map(encode, map(dict, map(zip, repeat(columns), rows))))
+        separator.join(map(encode, map(dict, map(zip, repeat(columns), _decoded(rows)))))
         for rows in batches
         if rows
     )

@@ -8,13 +8,25 @@ matches on.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Date, Select, String, case, func, literal, select, type_coerce
+from sqlalchemy import (
+    JSON,
+    Date,
+    Select,
+    String,
+    Text,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    type_coerce,
+)
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.engine import Row
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -25,6 +37,7 @@ from registry.authorizations.models import Authorization, AuthorizationRule
 from registry.core.access import visible
 from registry.core.db import UTCDateTime
 from registry.core.enums import Classification
+from registry.exports.formats import JSONRows
 from registry.extensions import db
 from registry.obligations.models import Measurement, Obligation
 from registry.oversight.models import OversightBody
@@ -124,9 +137,13 @@ def _as_exported(column, dialect: str) -> ColumnElement:
 
     Enum values are read as stored; dates and timestamps come as ISO 8601 text made by the
     database, rather than as objects that would be made and turned back into text per row.
+    JSON is read as its stored text, decoded only as it is written (`JSONRows`).
     """
     if isinstance(column.type, SAEnum):
         return type_coerce(column, String).label(column.name)
+    if isinstance(column.type, JSON):
+        stored = cast(column, Text) if dialect == "postgresql" else column  # psycopg decodes JSON
+        return type_coerce(stored, Text).label(column.name)
     if isinstance(column.type, Date):
         as_text = _ISO_DATES.get(dialect)
     elif isinstance(column.type, UTCDateTime):
@@ -174,8 +191,13 @@ def count_rows(export: ExportTable) -> int:
 
 def stream_batches(
     export: ExportTable, *, since: date | None = None, until: date | None = None
-) -> Iterator[list[Row]]:
-    """Rows in id order, in batches read by key (never OFFSET); values in column order."""
+) -> Iterator[list[tuple]]:
+    """Rows in id order, in batches read by key (never OFFSET); values in column order.
+
+    Each row is a tuple of the values SQLAlchemy would give, read from the driver's cursor
+    (SQLAlchemy's own rows, and the ORM's bookkeeping even more, would cost more than reading
+    them), except that JSON comes as its text: a batch that holds some is a `JSONRows`.
+    """
     table = ENTITIES[export.name].__table__
     stamp = table.c.occurred_at if "occurred_at" in table.c else table.c.created_at
     query = export.query
@@ -183,17 +205,54 @@ def stream_batches(
         query = query.where(stamp >= datetime.combine(since, time.min, tzinfo=UTC))
     if until:
         query = query.where(stamp < datetime.combine(until, time.min, tzinfo=UTC))
-    last_id = 0
+    # One statement for every batch, so that it is compiled once.
+    query = query.where(table.c.id > bindparam("after")).limit(BATCH)
+    json_text = [
+        index
+        for index, name in enumerate(export.columns)
+        if isinstance(export.sources[name].type, JSON)
+    ]
+    connection = db.session.connection()
+    result = connection.execute(query, {"after": 0})
+    convert = _converter(query, result.cursor.description, connection.dialect)
     while True:
-        # Core, not the ORM: these are plain rows, and the ORM's bookkeeping would cost more
-        # than reading them.
-        rows = db.session.connection().execute(query.where(table.c.id > last_id).limit(BATCH))
-        rows = rows.all()
+        rows = result.cursor.fetchall()  # the driver's own rows: no Row objects made
+        result.close()
         if rows:
-            yield rows
+            after = rows[-1][0]
+            if convert:
+                rows = convert(rows)
+            yield JSONRows(rows, json_text) if json_text else rows
         if len(rows) < BATCH:
             return
-        last_id = rows[-1][0]
+        result = connection.execute(query, {"after": after})
+
+
+def _converter(
+    query: Select, description: Sequence, dialect
+) -> Callable[[list[tuple]], list[tuple]] | None:
+    """What turns the driver's rows into the values SQLAlchemy gives: its result processor
+    for each column that has one (none for most), applied a column at a time."""
+    processors = [
+        column.type.dialect_impl(dialect).result_processor(dialect, entry[1])
+        for column, entry in zip(query.selected_columns, description, strict=True)
+    ]
+    if not any(processors):
+        return None
+
+    def convert(rows: list[tuple]) -> list[tuple]:
+        columns = zip(*rows, strict=True)
+        return list(
+            zip(
+                *(
+                    values if process is None else list(map(process, values))
+                    for process, values in zip(processors, columns, strict=True)
+                ),
+                strict=True,
+            )
+        )
+
+    return convert
 
 
 DEADLINE_COLUMNS = [

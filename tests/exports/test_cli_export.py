@@ -6,12 +6,13 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import JSON, Text, cast, insert, literal, select
 
 from registry.audit.models import AuditEvent
 from registry.cli import EXPORT_ENTITIES
 from registry.core.enums import AuditAction, Classification
 from registry.exports import tables
+from registry.exports.formats import csv_cell, plain
 from registry.exports.tables import export_table, stream_batches
 from registry.extensions import db
 
@@ -64,6 +65,119 @@ def test_deadlines_export_matches_the_derived_deadlines(app, loaded_fixtures, fm
         fmt,
     )
     assert bounded and all(row["due_on"].startswith("2030-") for row in bounded)
+
+
+def straightforward(entity: str, clearance: str, fmt: str) -> str:
+    """An export as the plain rendering of SQLAlchemy's rows writes it: JSON decoded by
+    json.loads, each CSV cell made by csv_cell and written by the csv module, each JSON row
+    encoded by the json module."""
+    table = export_table(entity, Classification(clearance))
+    decode = [isinstance(table.sources[name].type, JSON) for name in table.columns]
+    rows = [
+        [
+            json.loads(value) if is_json else value
+            for value, is_json in zip(row, decode, strict=True)
+        ]
+        for row in db.session.execute(table.query)
+    ]
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(table.columns)
+        writer.writerows([csv_cell(value) for value in row] for row in rows)
+        return "\ufeff" + out.getvalue()
+    lines = [
+        json.dumps(dict(zip(table.columns, row, strict=True)), ensure_ascii=False, default=plain)
+        for row in rows
+    ]
+    if fmt == "jsonl":
+        return "".join(line + "\n" for line in lines)
+    return "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
+
+
+# The audit trail's changes as anyone may have stored them: keys in any order, escaped or
+# raw non-ASCII, spaces, nesting, floats, repeated keys, values that are no object.
+STORED_CHANGES = [
+    '{"b": 1, "a": "\u00e9t\u00e9"}',
+    '{"title": [null, "Trait\\u00e9 de Paris"]}',
+    '{"a": "=1+1", "n": -0, "z": [null, "-x"]}',
+    '{"x": {"nested": [1, 2.50, true, 1e3]}}',
+    ' {"spaced" : 1} ',
+    '[1, "two"]',
+    '"=cmd|calc"',
+    "{}",
+    '{"rows": [null, 2]}',
+    '{"format": [null, "csv"], "rows": [null, 2]}',
+    '{"a": 1, "a": 2}',
+]
+
+
+@pytest.fixture
+def awkward_records(app, loaded_fixtures, make_party, make_agreement, make_action):
+    """Records whose every kind of value an export must write exactly."""
+    from registry.obligations.services import measurements, obligations
+
+    from support import ACTOR
+
+    party = make_party(name='=HYPERLINK("http://evil.example")', short_name="-2+3", iso3="EVL")
+    agreement = make_agreement(
+        title='Treaty of "Quotes", Commas\nand Lines — été', classification="restricted"
+    )
+    make_action(agreement, party, "signature", "2001-02-03", source="@SUM(A1)\r\n'x'")
+    obligation = obligations.create(
+        ACTOR,
+        {
+            "agreement_id": agreement.id,
+            "title": "+Report, annually",
+            "kind": "reporting",
+            "due_on": "2030-01-01",
+            "target_value": "1.50",
+            "target_unit": "%",
+        },
+    )
+    measurements.create(
+        ACTOR,
+        {
+            "obligation_id": obligation.id,
+            "party_id": party.id,
+            "period_start": "2024-01-01",
+            "period_end": "2024-12-31",
+            "value": "-2.5000",
+            "unit": "%",
+            "is_estimate": True,
+            "source": "\tTabbed",
+        },
+    )
+    postgresql = db.engine.dialect.name == "postgresql"
+    for number, text in enumerate(STORED_CHANGES):
+        stored = literal(text, Text)
+        db.session.execute(
+            insert(AuditEvent).values(
+                occurred_at=datetime(2024, 1, 1, 12, 0, number, number * 1000, tzinfo=UTC),
+                actor_label="=someone",
+                action=AuditAction.UPDATE,
+                entity_type="agreements",
+                entity_id=agreement.id,
+                entity_label='AGR, "quoted"',
+                changes=cast(stored, JSON) if postgresql else stored,
+                reason=None if number % 2 else "-because",
+                prev_hash=f"prev-{number}",
+                hash=f"hash-{number}",
+            )
+        )
+    db.session.commit()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
+@pytest.mark.parametrize("clearance", ["public", "secret"])
+def test_every_export_is_the_plain_rendering_of_its_rows(app, awkward_records, fmt, clearance):
+    for entity in EXPORT_ENTITIES:
+        if entity == "deadlines":
+            continue  # derived, not stored
+        expected = straightforward(entity, clearance, fmt)
+        result = export(app, entity, "--format", fmt, "--clearance", clearance)
+        assert result.exit_code == 0, (entity, result.output)
+        assert result.stdout_bytes == expected.encode("utf-8"), entity
 
 
 def test_references_carry_natural_keys(app, loaded_fixtures):
@@ -132,8 +246,9 @@ def test_rows_are_read_in_batches_by_key(app, make_party, monkeypatch):
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        batches = stream_batches(export_table("parties", Classification.PUBLIC))
-        names = [row.name for rows in batches for row in rows]
+        table = export_table("parties", Classification.PUBLIC)
+        name = table.columns.index("name")
+        names = [row[name] for rows in stream_batches(table) for row in rows]
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert names == [f"Party {number}" for number in range(7)]
