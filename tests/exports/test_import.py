@@ -373,3 +373,27 @@ def test_two_new_rows_cannot_share_a_unique_value(app, tmp_path):
     assert result.exit_code == 1
     assert "row 2, name: Ruritania is already used by another party." in result.stderr
     assert count_rows(Party) == 0
+
+
+def test_agreements_imported_in_bulk_are_found_by_search(app, tmp_path):
+    from registry.agreements.queries import AgreementFilters, search_agreements
+    from registry.core.enums import Classification
+
+    lines = ["reference,title,short_title,instrument_type,form,legal_nature,region"]
+    lines += [
+        f"AGR-1990-{n:04d},Treaty {n:04d},Short {n:04d},arms_control,bilateral,treaty,europe"
+        for n in range(1, 1201)
+    ]
+    path = tmp_path / "agreements.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run(app, "import", "agreements", str(path))
+    assert result.exit_code == 0, result.stderr
+    db.session.commit()
+
+    def found(text):
+        query = search_agreements(Classification.SECRET, AgreementFilters(text=text))
+        return [agreement.reference for agreement in db.session.scalars(query)]
+
+    assert found("Treaty 0007") == ["AGR-1990-0007"]
+    assert found("short 1200") == ["AGR-1990-1200"]
+    assert found("AGR-1990-0599") == ["AGR-1990-0599"]
