@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -134,21 +134,52 @@ def _chained(
     return values
 
 
-_JSON_SCALARS = (str, int, float, bool)
-
-
 def jsonable(value):
     """Turn dates, decimals and enums into the JSON values the chain hashes."""
-    if value is None or type(value) in _JSON_SCALARS:  # most values: checked first, exactly
-        return value
-    if isinstance(value, dict):
-        return {str(key): jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(item) for item in value]
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+    kind = type(value)
+    convert = _CONVERTERS.get(kind) or _CONVERTERS.setdefault(kind, _converter_for(kind))
+    return convert(value)
+
+
+def _converter_for(kind: type) -> Callable:
+    """How `jsonable` turns a value of one type: decided once per type, checked in this order."""
+    if kind in (type(None), str, int, float, bool):  # most values: exactly these types
+        return _unchanged
+    if issubclass(kind, dict):
+        return _jsonable_dict
+    if issubclass(kind, list | tuple):
+        return _jsonable_list
+    if issubclass(kind, Enum):
+        return _enum_value
+    if issubclass(kind, datetime | date):
+        return _isoformat
+    if issubclass(kind, Decimal):
+        return _decimal_text
+    return _unchanged
+
+
+def _unchanged(value):
     return value
+
+
+def _jsonable_dict(value: dict) -> dict:
+    return {str(key): jsonable(item) for key, item in value.items()}
+
+
+def _jsonable_list(value) -> list:
+    return [jsonable(item) for item in value]
+
+
+def _enum_value(value: Enum):
+    return value.value
+
+
+def _isoformat(value: date) -> str:
+    return value.isoformat()
+
+
+def _decimal_text(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+_CONVERTERS: dict[type, Callable] = {}
