@@ -19,8 +19,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext, suppress
+from collections.abc import Callable
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -310,27 +310,39 @@ class NewRecord:
 
 
 class Draft:
-    """A new record's values read like the record, for its label and clearance check."""
+    """A new record's values read like the record, for its label and clearance check.
 
-    def __init__(self, model, values: dict, related: dict[tuple, Any]):
+    Each model gets its own subclass (`draft_type`): columns the values leave out read as None,
+    and each many-to-one relationship reads the record its id names.
+    """
+
+    def __init__(self, values: dict, related: dict[tuple, Any]):
         self.__dict__.update(values)
-        self._mapper = inspect(model)
         self._related = related  # records it points at, shared by the import's drafts
 
-    def __getattr__(self, name: str):
-        relationship = self._mapper.relationships.get(name)
-        if relationship is not None and relationship.direction is MANYTOONE:
+
+def draft_type(model) -> type[Draft]:
+    """The Draft subclass for new records of `model`."""
+    mapper = inspect(model)
+    namespace: dict[str, Any] = dict.fromkeys(mapper.columns.keys())
+    for relationship in mapper.relationships:
+        if relationship.direction is MANYTOONE:
             (column,) = relationship.local_columns
-            related_id = self.__dict__.get(column.key)
-            if related_id is None:
-                return None
-            key = (relationship.mapper.class_, related_id)
-            if key not in self._related:
-                self._related[key] = db.session.get(*key)
-            return self._related[key]
-        if name in self._mapper.columns:
-            return None  # a column the file left out
-        raise AttributeError(name)
+            namespace[relationship.key] = _related(relationship.mapper.class_, column.key)
+    return type(f"{model.__name__}Draft", (Draft,), namespace)
+
+
+def _related(target, id_key: str) -> property:
+    def get(draft: Draft):
+        related_id = draft.__dict__.get(id_key)
+        if related_id is None:
+            return None
+        key = (target, related_id)
+        if key not in draft._related:
+            draft._related[key] = db.session.get(target, related_id)
+        return draft._related[key]
+
+    return property(get)
 
 
 class Importer:
@@ -368,6 +380,9 @@ class Importer:
         self.schema = self.service.loader
         self.fields = {name for name, f in self.schema.fields.items() if not f.dump_only}
         self.references = references(entity)
+        # Each field the service takes, with the reference whose key columns may name it.
+        self._sources = [(name, self.references.get(name)) for name in sorted(self.fields)]
+        self._draft = draft_type(self.model)
         self.columns = export_table(entity, Classification.SECRET).columns
         self._cache: dict[tuple, Any] = {}  # resolved references, per level
         self._known: dict[str, dict] = {}  # records the level's rows name, by table and key
@@ -375,6 +390,7 @@ class Importer:
         self._taken_ids: set[int] = set()
         self._related: dict[tuple, Any] = {}  # records new ones point at, by model and id
         self._unique: dict[tuple[str, Any], int] = {}  # unique values of new records → row
+        self._typed_cells: dict[tuple[str, str], Any] = {}  # (field, cell) → value as loaded
 
     def run(self, data: bytes, fmt: str) -> ImportReport:
         columns, rows = read_rows(data, fmt)
@@ -405,35 +421,37 @@ class Importer:
         for number, row in batch:
             count += 1
             self.on_row(count)
-            with self._reporting(report, number):
+            try:
                 if isinstance(row, RowProblem):
                     raise row
                 checked.append(self._read(row, number))
+            except (RowProblem, RegistryError) as error:
+                self._report(report, number, error)
         self._prefetch_matches([item.data for item in checked])
         created = []
         for item in checked:
-            with self._reporting(report, item.number):
+            try:
                 outcome = self._check(item, seen)
-                if isinstance(outcome, NewRecord):
-                    created.append(outcome)
-                    report.outcomes.append((item.number, "created", outcome.label))
-                else:
-                    report.outcomes.append((item.number, *outcome))
+            except (RowProblem, RegistryError) as error:
+                self._report(report, item.number, error)
+                continue
+            if isinstance(outcome, NewRecord):
+                created.append(outcome)
+                report.outcomes.append((item.number, "created", outcome.label))
+            else:
+                report.outcomes.append((item.number, *outcome))
         self._write(created, report)
 
-    @contextmanager
-    def _reporting(self, report: ImportReport, number: int) -> Iterator[None]:
+    def _report(self, report: ImportReport, number: int, error: Exception) -> None:
         """Turn what is wrong with one row into the report's problems for that row."""
-        try:
-            yield
-        except RowProblem as problem:
-            report.problems.append(Problem(number, problem.field, problem.message))
-        except ValidationFailed as error:
+        if isinstance(error, RowProblem):
+            report.problems.append(Problem(number, error.field, error.message))
+        elif isinstance(error, ValidationFailed):
             report.problems.extend(
                 Problem(number, self._column_of(name), message)
                 for name, message in _flatten(error.messages)
             )
-        except RegistryError as error:
+        else:
             report.problems.append(Problem(number, "", str(error)))
 
     # --- checks on the whole file ----------------------------------------------------------
@@ -616,7 +634,7 @@ class Importer:
                     {name: [f"{value} is already used by another {self.service.noun}."]},
                     self.service.noun,
                 )
-        draft = Draft(self.model, values, self._related)
+        draft = self._draft(values, self._related)
         self._check_clearance(draft)
         kept = {name: item.carried[name] for name in ("id", *CARRIED) if name in item.carried}
         archived_at = None
@@ -635,8 +653,7 @@ class Importer:
 
     def _data(self, row: dict) -> dict:
         data = {}
-        for name in self.fields:
-            reference = self.references.get(name)
+        for name, reference in self._sources:
             if reference and any(key in row for key in reference.keys):
                 data[name] = self._resolve(reference, row)
             elif name in row:
@@ -669,14 +686,18 @@ class Importer:
 
     def _resolve(self, reference: Reference, row: dict) -> int | None:
         """The id of the record a row's natural-key columns name (None if they are empty)."""
-        values = {key: row.get(key) for key in reference.keys}
-        if all(value in (None, "") for value in values.values()):
+        cells = tuple(row.get(key) for key in reference.keys)
+        if all(cell in (None, "") for cell in cells):
             return None
-        cache_key = (reference.target, tuple(sorted((k, str(v)) for k, v in values.items())))
-        if cache_key in self._cache:
-            found = self._cache[cache_key]
-        else:
-            found = self._cache[cache_key] = self._lookup(reference, values)
+        cache_key: tuple | None = (reference.id_column, cells)
+        try:
+            found = self._cache.get(cache_key)
+        except TypeError:  # a JSON cell holding a list or an object: looked up, not kept
+            found = cache_key = None
+        if found is None:
+            found = self._lookup(reference, dict(zip(reference.keys, cells, strict=True)))
+            if cache_key is not None:
+                self._cache[cache_key] = found
         if isinstance(found, RowProblem):
             raise found
         return found
@@ -755,10 +776,17 @@ class Importer:
             if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
                 return int(value)
             raise ValidationFailed({name: [f"Not a valid id: {value!r}."]}, self.service.noun)
+        # A field's value depends on its cell alone: files repeat kinds and dates a great deal.
+        cell = (name, value) if type(value) is str else None
+        if cell in self._typed_cells:
+            return self._typed_cells[cell]
         try:
-            return self.schema.fields[name].deserialize(value, name, data)
+            typed = self.schema.fields[name].deserialize(value, name, data)
         except ValidationError as error:
             raise ValidationFailed({name: error.messages}, self.service.noun) from error
+        if cell is not None:
+            self._typed_cells[cell] = typed
+        return typed
 
     def _key(self, data: dict) -> tuple | None:
         keys = MATCH_KEYS[self.entity]
