@@ -28,11 +28,23 @@ class EntitySchema(Schema):
         unknown = RAISE
 
 
+class _Validated(fields.Field):
+    """Run the field's validators, if it has any.
+
+    marshmallow builds a chain of the validators for every value it loads, also when there is
+    none to run; across the fields of a 100,000-row import that is a good part of the load.
+    """
+
+    def _validate(self, value) -> None:
+        if self.validators:
+            super()._validate(value)
+
+
 def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-class Text(fields.String):
+class Text(_Validated, fields.String):
     """Text with surrounding whitespace removed; blank optional text is stored as null."""
 
     def __init__(self, *, max_length: int | None = None, required: bool = False, **kwargs):
@@ -58,7 +70,7 @@ class Text(fields.String):
         return text
 
 
-class Day(fields.Date):
+class Day(_Validated, fields.Date):
     """A calendar date within the range a treaty record can plausibly carry."""
 
     def __init__(self, **kwargs):
@@ -76,7 +88,7 @@ class Day(fields.Date):
         return day
 
 
-class Period(fields.String):
+class Period(_Validated, fields.String):
     """An ISO 8601 period such as P20Y, P3M or P90D."""
 
     MAX_LENGTH = 16  # the width of the period columns
@@ -96,7 +108,7 @@ class Period(fields.String):
             raise ValidationError(str(error)) from error
 
 
-class Choice(fields.Enum):
+class Choice(_Validated, fields.Enum):
     """An enum member, given by its value."""
 
     def __init__(self, enum, **kwargs):
@@ -109,7 +121,7 @@ class Choice(fields.Enum):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-class Amount(fields.Decimal):
+class Amount(_Validated, fields.Decimal):
     """A decimal quantity; blank optional input is null. NaN and infinity are refused."""
 
     def __init__(self, **kwargs):
@@ -127,7 +139,7 @@ class Amount(fields.Decimal):
         return amount
 
 
-class WholeNumber(fields.Field):
+class WholeNumber(_Validated, fields.Field):
     """A whole number in a range. Digits in text are accepted, as forms send them; 82.5 is not."""
 
     def __init__(self, *, minimum: int = 0, maximum: int = 10**9, **kwargs):
