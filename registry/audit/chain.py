@@ -14,8 +14,11 @@ from datetime import datetime
 from registry.audit.models import GENESIS_HASH
 
 # The canonical form hashed: sorted keys, no spaces, ASCII only. One encoder serves every call
-# (json.dumps would build a new one each time; encoding keeps no state on it).
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+# (json.dumps would build a new one each time; encoding keeps no state on it). Events hold
+# trees of plain values, so the encoder need not look for cycles: the text is the same.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=True, check_circular=False
+)
 
 
 def event_hash(

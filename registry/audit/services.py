@@ -134,16 +134,21 @@ def _chained(
     return values
 
 
+_PLAIN = frozenset({type(None), str, int, float, bool})  # most values: exactly these types
+
+
 def jsonable(value):
     """Turn dates, decimals and enums into the JSON values the chain hashes."""
     kind = type(value)
+    if kind in _PLAIN:
+        return value
     convert = _CONVERTERS.get(kind) or _CONVERTERS.setdefault(kind, _converter_for(kind))
     return convert(value)
 
 
 def _converter_for(kind: type) -> Callable:
     """How `jsonable` turns a value of one type: decided once per type, checked in this order."""
-    if kind in (type(None), str, int, float, bool):  # most values: exactly these types
+    if kind in _PLAIN:
         return _unchanged
     if issubclass(kind, dict):
         return _jsonable_dict
@@ -163,11 +168,13 @@ def _unchanged(value):
 
 
 def _jsonable_dict(value: dict) -> dict:
-    return {str(key): jsonable(item) for key, item in value.items()}
+    return {
+        str(key): item if type(item) in _PLAIN else jsonable(item) for key, item in value.items()
+    }
 
 
 def _jsonable_list(value) -> list:
-    return [jsonable(item) for item in value]
+    return [item if type(item) in _PLAIN else jsonable(item) for item in value]
 
 
 def _enum_value(value: Enum):
