@@ -8,11 +8,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 
 from registry.audit.chain import event_hash
 from registry.audit.models import GENESIS_HASH, AuditEvent
-from registry.core.db import utcnow
+from registry.core.db import insert_rows, utcnow
 from registry.core.enums import AuditAction
 from registry.extensions import db
 from registry.users.models import User
@@ -92,7 +92,7 @@ def record_many(actor: Actor, events: Sequence[PendingEvent]) -> None:
         )
         rows.append(values)
         prev_hash = values["hash"]
-    db.session.execute(insert(AuditEvent.__table__), rows)
+    insert_rows(db.session.connection(), AuditEvent.__table__, rows)
 
 
 def _chain_head() -> str:
