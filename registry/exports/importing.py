@@ -17,10 +17,12 @@ recorder. For a record that exists already they are ignored.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
-from collections.abc import Callable
-from contextlib import nullcontext, suppress
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -393,6 +395,10 @@ class Importer:
         self._typed_cells: dict[tuple[str, str], Any] = {}  # (field, cell) → value as loaded
 
     def run(self, data: bytes, fmt: str) -> ImportReport:
+        with fewer_collections():
+            return self._run(data, fmt)
+
+    def _run(self, data: bytes, fmt: str) -> ImportReport:
         columns, rows = read_rows(data, fmt)
         if rows:  # an export of an empty table imports as nothing to do
             self._check_columns(columns)
@@ -933,6 +939,33 @@ class Importer:
         """The file's column for a schema field (a reference is named by its key column)."""
         reference = self.references.get(name)
         return reference.keys[0] if reference and reference.keys else name
+
+
+# An import holds every row of its file, and what it made of each, until it ends: millions of
+# objects that each full run of the garbage collector walks again. With the default thresholds
+# that came to about a fifth of an import's time. Collections still run, only less often.
+_YOUNG_THRESHOLD = 100_000
+_collecting = threading.Lock()
+_imports_running = 0
+_thresholds: tuple[int, ...] = ()
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Let the young generation grow larger before a collection while imports run."""
+    global _imports_running, _thresholds
+    with _collecting:
+        if _imports_running == 0:
+            _thresholds = gc.get_threshold()
+            gc.set_threshold(max(_thresholds[0], _YOUNG_THRESHOLD), *_thresholds[1:])
+        _imports_running += 1
+    try:
+        yield
+    finally:
+        with _collecting:
+            _imports_running -= 1
+            if _imports_running == 0:
+                gc.set_threshold(*_thresholds)
 
 
 def _chunks(values, size: int = 500):

@@ -397,3 +397,24 @@ def test_agreements_imported_in_bulk_are_found_by_search(app, tmp_path):
     assert found("Treaty 0007") == ["AGR-1990-0007"]
     assert found("short 1200") == ["AGR-1990-1200"]
     assert found("AGR-1990-0599") == ["AGR-1990-0599"]
+
+
+def test_an_import_leaves_the_garbage_collector_as_it_found_it(app, tmp_path):
+    import gc
+
+    from registry.core.enums import Classification
+
+    from support import ACTOR
+
+    before = gc.get_threshold()
+    good = b"name,kind\nRuritania,state\n"
+    assert importing.import_file("parties", good, "csv", ACTOR, Classification.SECRET).ok
+    with pytest.raises(importing.ImportFileError):
+        importing.import_file(
+            "parties", b"name,colour\nX,red\n", "csv", ACTOR, Classification.SECRET
+        )
+    with importing.fewer_collections():
+        with importing.fewer_collections():  # another import at the same time
+            assert gc.get_threshold()[0] >= 100_000
+        assert gc.get_threshold()[0] >= 100_000
+    assert gc.get_threshold() == before
