@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import func, insert, inspect, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import MANYTOONE, joinedload
 
@@ -38,7 +38,7 @@ from registry.audit.services import Actor, PendingEvent, record_many
 from registry.authorizations.models import AuthorizationRule
 from registry.authorizations.services import authorization_rules, authorizations
 from registry.core.access import can_see
-from registry.core.db import utcnow
+from registry.core.db import insert_rows, utcnow
 from registry.core.enums import AuditAction, Classification, ReviewStatus
 from registry.core.errors import RegistryError, ValidationFailed
 from registry.core.services import clean_reason
@@ -924,16 +924,12 @@ class Importer:
         for new in created:
             row = {**new.values, **new.kept, "id": new.id}
             groups.setdefault(tuple(row), []).append(row)
-        table = self.model.__table__
-        statement = insert(table)
-        if db.engine.dialect.name == "sqlite":
-            # With RETURNING, SQLAlchemy sends many rows per INSERT statement. On SQLite that
-            # matters: FTS5 flushes its pending terms at the end of every statement, so the
-            # search index's trigger costs about six times as much with one row per statement.
-            # (On PostgreSQL, psycopg's pipelined executemany is the faster of the two.)
-            statement = statement.returning(table.c.id)
+        # On SQLite, many rows per INSERT: FTS5 flushes its pending terms at the end of every
+        # statement, so the search index's trigger costs about six times as much with one row
+        # per statement. (On PostgreSQL, psycopg's pipelined executemany is the faster.)
+        connection = db.session.connection()
         for rows in groups.values():
-            db.session.execute(statement, rows)
+            insert_rows(connection, self.model.__table__, rows, rows_per_statement=500)
 
     def _column_of(self, name: str) -> str:
         """The file's column for a schema field (a reference is named by its key column)."""
