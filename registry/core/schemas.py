@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cached_property
 
+import sqlalchemy
 from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate
 
 from registry.core.periods import InvalidPeriod, normalise_period
@@ -183,9 +185,23 @@ class Ref(WholeNumber):
             if _blank(value):
                 raise
             raise ValidationError(f"No {self.noun} with id {value!r}.") from error
-        if record_id is not None and db.session.get(self.model, record_id) is None:
+        if record_id is not None and not self._exists(record_id):
             raise ValidationError(f"No {self.noun} with id {record_id}.")
         return record_id
+
+    @cached_property
+    def _mapper(self):
+        return sqlalchemy.inspect(self.model)
+
+    def _exists(self, record_id: int) -> bool:
+        # A record the session holds, loaded and not expired, exists: no need for session.get,
+        # whose layers cost more than the lookup itself when an import checks 100,000 rows.
+        session = db.session
+        key = self._mapper.identity_key_from_primary_key((record_id,))
+        held = session.identity_map.get(key)
+        if held is not None and not sqlalchemy.inspect(held).expired:
+            return True
+        return session.get(self.model, record_id) is not None
 
 
 class ReasonSchema(EntitySchema):
