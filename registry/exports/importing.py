@@ -20,6 +20,7 @@ import csv
 import gc
 import io
 import json
+import operator
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext, suppress
@@ -517,14 +518,16 @@ class Importer:
         wanted: dict[str, dict[str, set]] = {}
         for reference in self.references.values():
             prefix = reference.id_column.removesuffix("_id") + "_"
-            for row in rows:
-                for key in reference.keys:
-                    value = row.get(key)
+            for key in reference.keys:
+                cells = set()
+                for value in map(operator.methodcaller("get", key), rows):
                     if value not in (None, "") and not isinstance(value, dict | list):
-                        name = key.removeprefix(prefix)
-                        wanted.setdefault(reference.target, {}).setdefault(name, set()).add(
-                            str(value).strip()
-                        )
+                        cells.add(value if type(value) is str else str(value))
+                if cells:
+                    names = wanted.setdefault(reference.target, {})
+                    names.setdefault(key.removeprefix(prefix), set()).update(
+                        value.strip() for value in cells
+                    )
         self._known = {target: self._load_known(target, names) for target, names in wanted.items()}
         ids = {int(row["id"]) for row in rows if _valid_id(row.get("id"))}
         self._taken_ids |= {
@@ -660,7 +663,7 @@ class Importer:
     def _data(self, row: dict) -> dict:
         data = {}
         for name, reference in self._sources:
-            if reference and any(key in row for key in reference.keys):
+            if reference and any(map(row.__contains__, reference.keys)):
                 data[name] = self._resolve(reference, row)
             elif name in row:
                 value = row[name]
@@ -692,8 +695,8 @@ class Importer:
 
     def _resolve(self, reference: Reference, row: dict) -> int | None:
         """The id of the record a row's natural-key columns name (None if they are empty)."""
-        cells = tuple(row.get(key) for key in reference.keys)
-        if all(cell in (None, "") for cell in cells):
+        cells = tuple(map(row.get, reference.keys))
+        if all(cell is None or cell == "" for cell in cells):
             return None
         cache_key: tuple | None = (reference.id_column, cells)
         try:
