@@ -404,6 +404,7 @@ class Importer:
         if rows:  # an export of an empty table imports as nothing to do
             self._check_columns(columns)
         report = ImportReport(self.entity, rows=len(rows))
+        self._find_taken_ids(rows)
         seen: dict[tuple, int] = {}
         reserving = (
             agreements.reserving_references() if self.entity == "agreements" else nullcontext()
@@ -513,7 +514,7 @@ class Importer:
     # --- loading what a level's rows name, one query per table ------------------------------
 
     def _prefetch(self, rows: list[dict]) -> None:
-        """Load the records the rows name by natural key, and the stored ids they give."""
+        """Load the records the rows name by natural key."""
         self._cache.clear()
         wanted: dict[str, dict[str, set]] = {}
         for reference in self.references.values():
@@ -529,7 +530,17 @@ class Importer:
                         value.strip() for value in cells
                     )
         self._known = {target: self._load_known(target, names) for target, names in wanted.items()}
-        ids = {int(row["id"]) for row in rows if _valid_id(row.get("id"))}
+
+    def _find_taken_ids(self, rows) -> None:
+        """Note which ids the file gives are used by stored records: before anything is written.
+
+        (Ids the import itself gives out are noted as it goes.) Asking while the import fills
+        the table would make PostgreSQL plan each question against a table it has no figures
+        for yet.
+        """
+        ids = {
+            int(row["id"]) for _, row in rows if isinstance(row, dict) and _valid_id(row.get("id"))
+        }
         self._taken_ids |= {
             record_id
             for chunk in _chunks(ids)
