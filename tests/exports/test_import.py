@@ -455,3 +455,25 @@ def test_a_bad_row_in_a_later_batch_writes_nothing_of_the_earlier_ones(
     assert count_rows(TreatyAction) == 150
     assert count_rows(AuditEvent) == events + 150
     assert run(app, "audit", "verify").exit_code == 0
+
+
+def test_an_import_leaves_the_connections_page_cache_as_it_found_it(app, backend):
+    from registry.core.enums import Classification
+
+    from support import ACTOR
+
+    if backend != "sqlite":
+        pytest.skip("a setting of SQLite connections")
+
+    def cache_size() -> int:
+        return db.session.connection().exec_driver_sql("PRAGMA cache_size").scalar()
+
+    before = cache_size()
+    good = b"name,kind\nRuritania,state\n"
+    assert importing.import_file("parties", good, "csv", ACTOR, Classification.SECRET).ok
+    assert cache_size() == before
+    with pytest.raises(importing.ImportFileError):
+        importing.import_file(
+            "parties", b"name,colour\nX,red\n", "csv", ACTOR, Classification.SECRET
+        )
+    assert cache_size() == before
