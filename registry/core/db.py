@@ -156,9 +156,10 @@ def _python_default(column) -> Callable[[], object]:
     default = column.default
     if default is not None and default.is_scalar:
         return lambda: default.arg
-    made_by = getattr(default.arg, "__wrapped__", None) if default is not None else None
-    if default is not None and default.is_callable and made_by is not None:
-        return made_by  # SQLAlchemy wraps a function of no arguments; this is that function
+    if default is not None and default.is_callable:
+        made_by = getattr(default.arg, "__wrapped__", None)
+        if made_by is not None:  # SQLAlchemy wraps a function of no arguments: this is it
+            return made_by
     raise ValueError(f"insert_rows cannot fill {column.name}: give its value")
 
 
