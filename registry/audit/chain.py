@@ -13,6 +13,13 @@ from datetime import datetime
 
 from registry.audit.models import GENESIS_HASH
 
+# The canonical form hashed: sorted keys, no spaces, ASCII only. One encoder serves every call
+# (json.dumps would build a new one each time; encoding keeps no state on it). Events hold
+# trees of plain values, so the encoder need not look for cycles: the text is the same.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=True, check_circular=False
+)
+
 
 def event_hash(
     *,
@@ -42,8 +49,7 @@ def event_hash(
         "changes": changes or {},
         "reason": reason,
     }
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+    return hashlib.sha256(_CANONICAL.encode(payload).encode("ascii")).hexdigest()
 
 
 @dataclass(frozen=True)

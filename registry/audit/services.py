@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 
 from registry.audit.chain import event_hash
 from registry.audit.models import GENESIS_HASH, AuditEvent
-from registry.core.db import utcnow
+from registry.core.db import insert_rows, utcnow
 from registry.core.enums import AuditAction
 from registry.extensions import db
 from registry.users.models import User
@@ -92,7 +92,7 @@ def record_many(actor: Actor, events: Sequence[PendingEvent]) -> None:
         )
         rows.append(values)
         prev_hash = values["hash"]
-    db.session.execute(insert(AuditEvent.__table__), rows)
+    insert_rows(db.session.connection(), AuditEvent.__table__, rows)
 
 
 def _chain_head() -> str:
@@ -134,21 +134,59 @@ def _chained(
     return values
 
 
-_JSON_SCALARS = (str, int, float, bool)
+_PLAIN = frozenset({type(None), str, int, float, bool})  # most values: exactly these types
 
 
 def jsonable(value):
     """Turn dates, decimals and enums into the JSON values the chain hashes."""
-    if value is None or type(value) in _JSON_SCALARS:  # most values: checked first, exactly
+    kind = type(value)
+    if kind in _PLAIN:
         return value
-    if isinstance(value, dict):
-        return {str(key): jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(item) for item in value]
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+    convert = _CONVERTERS.get(kind) or _CONVERTERS.setdefault(kind, _converter_for(kind))
+    return convert(value)
+
+
+def _converter_for(kind: type) -> Callable:
+    """How `jsonable` turns a value of one type: decided once per type, checked in this order."""
+    if kind in _PLAIN:
+        return _unchanged
+    if issubclass(kind, dict):
+        return _jsonable_dict
+    if issubclass(kind, list | tuple):
+        return _jsonable_list
+    if issubclass(kind, Enum):
+        return _enum_value
+    if issubclass(kind, datetime | date):
+        return _isoformat
+    if issubclass(kind, Decimal):
+        return _decimal_text
+    return _unchanged
+
+
+def _unchanged(value):
     return value
+
+
+def _jsonable_dict(value: dict) -> dict:
+    return {
+        str(key): item if type(item) in _PLAIN else jsonable(item) for key, item in value.items()
+    }
+
+
+def _jsonable_list(value) -> list:
+    return [item if type(item) in _PLAIN else jsonable(item) for item in value]
+
+
+def _enum_value(value: Enum):
+    return value.value
+
+
+def _isoformat(value: date) -> str:
+    return value.isoformat()
+
+
+def _decimal_text(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+_CONVERTERS: dict[type, Callable] = {}

@@ -373,3 +373,107 @@ def test_two_new_rows_cannot_share_a_unique_value(app, tmp_path):
     assert result.exit_code == 1
     assert "row 2, name: Ruritania is already used by another party." in result.stderr
     assert count_rows(Party) == 0
+
+
+def test_agreements_imported_in_bulk_are_found_by_search(app, tmp_path):
+    from registry.agreements.queries import AgreementFilters, search_agreements
+    from registry.core.enums import Classification
+
+    lines = ["reference,title,short_title,instrument_type,form,legal_nature,region"]
+    lines += [
+        f"AGR-1990-{n:04d},Treaty {n:04d},Short {n:04d},arms_control,bilateral,treaty,europe"
+        for n in range(1, 1201)
+    ]
+    path = tmp_path / "agreements.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run(app, "import", "agreements", str(path))
+    assert result.exit_code == 0, result.stderr
+    db.session.commit()
+
+    def found(text):
+        query = search_agreements(Classification.SECRET, AgreementFilters(text=text))
+        return [agreement.reference for agreement in db.session.scalars(query)]
+
+    assert found("Treaty 0007") == ["AGR-1990-0007"]
+    assert found("short 1200") == ["AGR-1990-1200"]
+    assert found("AGR-1990-0599") == ["AGR-1990-0599"]
+
+
+def test_an_import_leaves_the_garbage_collector_as_it_found_it(app, tmp_path):
+    import gc
+
+    from registry.core.enums import Classification
+
+    from support import ACTOR
+
+    before = gc.get_threshold()
+    good = b"name,kind\nRuritania,state\n"
+    assert importing.import_file("parties", good, "csv", ACTOR, Classification.SECRET).ok
+    with pytest.raises(importing.ImportFileError):
+        importing.import_file(
+            "parties", b"name,colour\nX,red\n", "csv", ACTOR, Classification.SECRET
+        )
+    with importing.fewer_collections():
+        with importing.fewer_collections():  # another import at the same time
+            assert gc.get_threshold()[0] >= 100_000
+        assert gc.get_threshold()[0] >= 100_000
+    assert gc.get_threshold() == before
+
+
+def test_a_bad_row_in_a_later_batch_writes_nothing_of_the_earlier_ones(
+    app, tmp_path, monkeypatch, make_agreement, make_party
+):
+    from datetime import date, timedelta
+
+    from registry.agreements.models import TreatyAction
+
+    monkeypatch.setattr(importing, "BATCH_ROWS", 40)  # earlier batches are written first
+    make_agreement(reference="AGR-1949-0001")
+    for number in range(1, 6):
+        make_party(name=f"State {number}", iso3=f"ST{chr(64 + number)}")
+    db.session.commit()
+    events = count_rows(AuditEvent)
+    lines = ["agreement_reference,party_iso3,kind,deposited_on,effective_on"]
+    days = [(date(1950, 1, 1) + timedelta(days=n)).isoformat() for n in range(1, 151)]
+    lines += [
+        f"AGR-1949-0001,ST{chr(65 + n % 5)},signature,{day},{day}"
+        for n, day in enumerate(days, start=1)
+    ]
+    lines[137] = "AGR-1949-0001,STA,ratification,1951-02-30,1951-03-01"  # row 137
+    path = tmp_path / "treaty_actions.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run(app, "import", "treaty_actions", str(path))
+    assert result.exit_code == 1
+    assert "row 137, deposited_on: Not a valid date." in result.stderr
+    assert "1 problem(s) in 1 of 150 rows; nothing was imported." in result.stderr
+    assert count_rows(TreatyAction) == 0
+    assert count_rows(AuditEvent) == events
+    lines[137] = "AGR-1949-0001,STA,ratification,1951-02-28,1951-03-01"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run(app, "import", "treaty_actions", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert count_rows(TreatyAction) == 150
+    assert count_rows(AuditEvent) == events + 150
+    assert run(app, "audit", "verify").exit_code == 0
+
+
+def test_an_import_leaves_the_connections_page_cache_as_it_found_it(app, backend):
+    from registry.core.enums import Classification
+
+    from support import ACTOR
+
+    if backend != "sqlite":
+        pytest.skip("a setting of SQLite connections")
+
+    def cache_size() -> int:
+        return db.session.connection().exec_driver_sql("PRAGMA cache_size").scalar()
+
+    before = cache_size()
+    good = b"name,kind\nRuritania,state\n"
+    assert importing.import_file("parties", good, "csv", ACTOR, Classification.SECRET).ok
+    assert cache_size() == before
+    with pytest.raises(importing.ImportFileError):
+        importing.import_file(
+            "parties", b"name,colour\nX,red\n", "csv", ACTOR, Classification.SECRET
+        )
+    assert cache_size() == before
