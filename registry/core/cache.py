@@ -3,10 +3,11 @@
 Every change writes an audit event in its own transaction, and appends to the chain are
 serialised (DESIGN §3.8), so the id of the newest event names the state of the records: an
 answer kept under it is never served once any process has committed a change. Writes in this
-process that add no event (a bulk load, a test's own set-up) move a count of this process's
-writes on, which is part of the name too; bookkeeping that no answer reads (API request
-counters, reminders sent) does not. The state is read inside the transaction that works the
-answer out, before it, so an answer is never older than the name it is kept under.
+process that add no event (a bulk load, a test's own set-up), by any of its connections, move
+a count of this process's writes on, which is part of the name too; bookkeeping that no
+answer reads (API request counters, reminders sent) does not. The state is read inside the
+transaction that works the answer out, before it, so an answer is never older than the name
+it is kept under.
 
 Each process keeps its own answers, a bounded number of them, dropping the least recently
 used. Only plain values may be kept: records loaded through the session belong to it.
@@ -14,6 +15,7 @@ used. Only plain values may be kept: records loaded through the session belong t
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -21,7 +23,7 @@ from typing import TypeVar
 
 from flask import Flask, current_app
 from sqlalchemy import event, func, select
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.engine import Engine
 
 from registry.extensions import db
 
@@ -32,7 +34,7 @@ T = TypeVar("T")
 KEPT = 128
 
 _writes = 0  # this process's flushes and write statements, committed or not
-_WROTE = "registry.wrote"  # in Session.info: this transaction has written
+_WROTE = "registry.wrote"  # in Connection.info: this transaction has written
 _STATE = "registry.state"  # in Session.info: the state of the data this transaction saw
 # Written on every API request or by the reminder job, and read by no remembered answer; a
 # change that matters to readers (a token revoked) writes an audit event as well.
@@ -98,36 +100,43 @@ def _count_write() -> None:
     _writes += 1
 
 
-def _wrote(session: Session) -> None:
+# The statements that read or hold a transaction (none of ours writes through a WITH); any
+# other may write.
+_READING = (
+    "SELECT",
+    "WITH",
+    "EXPLAIN",
+    "PRAGMA",
+    "SHOW",
+    "SET",
+    "BEGIN",
+    "SAVEPOINT",
+    "RELEASE",
+    "ROLLBACK",
+    "COMMIT",
+)
+_WRITTEN_TABLE = re.compile(
+    r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE
+)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _on_statement(connection, _cursor, statement: str, _parameters, _context, _many) -> None:
+    # Every statement this process runs, through the session or not (bulk inserts).
+    if statement.lstrip()[:9].upper().startswith(_READING):
+        return
+    written = _WRITTEN_TABLE.match(statement)
+    if written and written.group(1).lower() in BOOKKEEPING:
+        return
     _count_write()
-    session.info[_WROTE] = True
+    connection.info[_WROTE] = True
 
 
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _context) -> None:
-    # Still the flushed records here: the lists are emptied after this event.
-    flushed = {type(record).__tablename__ for record in (*session.new, *session.dirty)}
-    flushed |= {type(record).__tablename__ for record in session.deleted}
-    if flushed - BOOKKEEPING:
-        _wrote(session)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _on_execute(state: ORMExecuteState) -> None:
-    if state.is_select:
-        return
-    if (state.is_insert or state.is_update or state.is_delete) and (
-        state.statement.table.name in BOOKKEEPING
-    ):
-        return
-    _wrote(state.session)
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _after_end(session: Session) -> None:
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _on_end(connection) -> None:
     # An answer worked out from this transaction's own writes is kept under a count they
     # moved on; moving it once more at the end leaves such answers behind, whichever way the
     # transaction ended (a rolled-back event's id may be handed out again).
-    if session.info.pop(_WROTE, False):
+    if connection.info.pop(_WROTE, False):
         _count_write()

@@ -8,12 +8,13 @@ import sys
 import textwrap
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from registry.api.models import ApiTokenUsage
 from registry.api.tokens import create_token
 from registry.core.cache import Answers, remembered
 from registry.extensions import db
+from registry.parties.models import Party
 
 
 @pytest.fixture
@@ -51,6 +52,15 @@ def test_a_write_without_an_audit_event_sets_answers_aside_too(app, asked, make_
     party.name = "Quieterland"  # straight through the session: no service, no event
     db.session.commit()
     assert asked() == 3
+
+
+def test_a_write_below_the_session_sets_answers_aside_too(app, asked, make_party):
+    party = make_party(name="Bulkland")
+    db.session.commit()
+    assert asked() == 1
+    with db.engine.begin() as connection:  # as bulk inserts do: no session, no event
+        connection.execute(update(Party).where(Party.id == party.id).values(name="Bulkerland"))
+    assert asked() == 2
 
 
 def test_an_answer_from_rolled_back_writes_is_not_served_afterwards(app, asked, make_agreement):
