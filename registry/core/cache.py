@@ -33,7 +33,7 @@ T = TypeVar("T")
 # largest, a deadline list of ten pages, is some 300 KB: at worst some 40 MB in all.
 KEPT = 128
 
-_writes = 0  # this process's flushes and write statements, committed or not
+_writes = 0  # the write statements this process has run, committed or not
 _WROTE = "registry.wrote"  # in Connection.info: this transaction has written
 _STATE = "registry.state"  # in Session.info: the state of the data this transaction saw
 # Written on every API request or by the reminder job, and read by no remembered answer; a
