@@ -17,7 +17,7 @@ from registry.audit.queries import history_of_agreement
 from registry.audit.replay import state_on
 from registry.authorizations.queries import clocks_of, consent_problem
 from registry.core.access import allowed_levels, clearance_of, visible
-from registry.core.cache import remembered
+from registry.core.cache import remembered, rendered_section
 from registry.core.db import write_transaction
 from registry.core.enums import (
     AgreementForm,
@@ -236,7 +236,7 @@ def index():
             per_page=per_page,
             reverse_order=queries.agreement_order(filters, reverse=True),
         )
-        table = render_template(
+        table = rendered_section(
             "agreements/_table.html",
             agreements=rows,
             page=page,
@@ -244,7 +244,7 @@ def index():
             args=args,
             authenticated=authenticated,
         )
-        return total, Markup(table)  # noqa: S704 - rendered by Jinja, which escaped it
+        return total, table
 
     # The page's table, rendered once for every reader of this clearance asking the same.
     asked = (clearance, authenticated, filters, tuple(args.items()), asked_page, per_page)
@@ -278,14 +278,14 @@ def show(agreement_id: int):
 
     def participants_section() -> tuple[Markup, int]:
         participants, action_count = queries.participants_on(agreement.id, today)
-        section = render_template(
+        section = rendered_section(
             "agreements/_participants.html",
             participants=participants,
             counts=rules.count_standings({party.id: party.standing for party in participants}),
             today=today,
             authenticated=authenticated,
         )
-        return Markup(section), action_count  # noqa: S704 - rendered by Jinja, which escaped it
+        return section, action_count
 
     # Rendered once for every reader: up to some 200 parties, each a link.
     participants, action_count = remembered(
@@ -300,14 +300,13 @@ def show(agreement_id: int):
     def actions_section() -> Markup:
         # Live actions only: no restore form, whose CSRF token is the reader's own.
         actions = queries.latest_actions(agreement.id, None if all_actions else ACTIONS_SHOWN)
-        section = render_template(
+        return rendered_section(
             "agreements/_actions.html",
             agreement=agreement,
             actions=actions,
             action_count=action_count,
             **may,
         )
-        return Markup(section)  # noqa: S704 - rendered by Jinja, which escaped it
 
     actions = remembered(
         ("treaty actions", agreement.id, all_actions, *may.values()), actions_section

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_, select
 
 from registry.audit.models import AuditEvent
-from registry.core.access import allowed_levels, visible
+from registry.core.access import sees_everything, visible
 from registry.core.enums import Classification
 from registry.extensions import db
 
@@ -86,8 +86,8 @@ def visible_events(clearance: Classification):
     from registry.obligations.models import Measurement, Obligation
     from registry.reviews.models import ExitStep, Review
 
-    if len(allowed_levels(clearance)) == len(Classification):
-        return select(AuditEvent)  # cleared for every level: nothing to hide
+    if sees_everything(clearance):
+        return select(AuditEvent)
     classified = (Agreement, TreatyAction, Obligation, Measurement, Authorization, Review, ExitStep)
     conditions = [
         AuditEvent.entity_type.is_(None),

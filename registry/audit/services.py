@@ -148,8 +148,6 @@ def jsonable(value):
 
 def _converter_for(kind: type) -> Callable:
     """How `jsonable` turns a value of one type: decided once per type, checked in this order."""
-    if kind in _PLAIN:
-        return _unchanged
     if issubclass(kind, dict):
         return _jsonable_dict
     if issubclass(kind, list | tuple):

@@ -22,6 +22,11 @@ def allowed_levels(clearance: Classification) -> tuple[Classification, ...]:
     return tuple(level for level in Classification if Classification(clearance).allows(level))
 
 
+def sees_everything(clearance: Classification) -> bool:
+    """Cleared for every level: there is nothing to hide from this reader."""
+    return len(allowed_levels(clearance)) == len(Classification)
+
+
 def visible(query: Select, model, clearance: Classification, *, archived: bool = False) -> Select:
     """Limit a query of `model` to what `clearance` may see (and to live records).
 
@@ -30,7 +35,7 @@ def visible(query: Select, model, clearance: Classification, *, archived: bool =
     from registry.agreements.models import Agreement
 
     levels = allowed_levels(clearance)
-    everything = len(levels) == len(Classification)  # cleared for all: nothing to hide
+    everything = sees_everything(clearance)
     if not archived and hasattr(model, "archived_at"):
         query = query.where(model.archived_at.is_(None))
     if hasattr(model, "classification") and not everything:

@@ -21,7 +21,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
-from flask import Flask, current_app
+from flask import Flask, current_app, render_template
+from markupsafe import Markup
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 
@@ -72,6 +73,11 @@ def remembered(key: Hashable, compute: Callable[[], T]) -> T:
     of the data. `key` must name everything the answer depends on besides the records (the
     reader's clearance, today's date, the filters); the answer must be a plain value."""
     return current_app.extensions["registry.answers"].get(key, compute)
+
+
+def rendered_section(template: str, **context) -> Markup:
+    """Part of a page, rendered to be kept: its context must be what the key names."""
+    return Markup(render_template(template, **context))  # noqa: S704 - Jinja escaped it
 
 
 def init_app(app: Flask) -> None:

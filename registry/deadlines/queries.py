@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from registry.agreements.models import Agreement, TreatyAction
 from registry.authorizations import queries as authorisation_queries
 from registry.authorizations.models import Authorization
-from registry.core.access import allowed_levels, visible
+from registry.core.access import allowed_levels, sees_everything, visible
 from registry.core.cache import remembered
 from registry.core.enums import (
     AuthorizationDecision,
@@ -285,7 +285,7 @@ class _Rows:
     def query(self, scope: _Scope, *columns) -> Select:
         """The live, visible, filtered rows; with `columns`, just those (for counting)."""
         levels = allowed_levels(scope.clearance)
-        restricted = len(levels) < len(Classification)
+        restricted = not sees_everything(scope.clearance)
         query = select(*(columns or self.columns)).select_from(self.model)
         # The agreement is joined only when needed: counts for the cleared read one table.
         if self.model is not Agreement and (restricted or not columns or self.of_agreement):

@@ -13,7 +13,7 @@ from registry.agreements import queries
 from registry.agreements.models import Agreement, TreatyAction
 from registry.audit.queries import history_of
 from registry.core.access import clearance_of, visible
-from registry.core.cache import remembered
+from registry.core.cache import remembered, rendered_section
 from registry.core.enums import PartyKind
 from registry.core.permissions import Permission
 from registry.core.queries import matching, paginate
@@ -104,7 +104,7 @@ def show(party_id: int):
             per_page=AGREEMENTS_PER_PAGE,
         )
         participation = queries.participation([a.id for a in agreements], party_id=party.id)
-        section = render_template(
+        return rendered_section(
             "parties/_agreements.html",
             party=party,
             rows=[(a, participation[a.id].standing(party.id, today)) for a in agreements],
@@ -113,7 +113,6 @@ def show(party_id: int):
             last_page=last_page,
             today=today,
         )
-        return Markup(section)  # noqa: S704 - rendered by Jinja, which escaped it
 
     # Rendered once for every reader of this clearance: a page of 100 agreements, each a link.
     agreements = remembered(

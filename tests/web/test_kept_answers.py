@@ -20,14 +20,23 @@ def test_a_list_seen_before_shows_an_agreement_recorded_since(sign_in, make_agre
     assert "Treaty of Since" in page and "2 agreements" in page
 
 
-def test_a_list_kept_for_one_clearance_is_never_shown_to_another(sign_in, client, make_agreement):
+def test_what_is_kept_for_one_clearance_is_never_shown_to_another(
+    sign_in, client, api_as, make_agreement, make_party, make_action, make_obligation
+):
     make_agreement(title="Treaty of Open Record")
-    make_agreement(title="Treaty of Closed Doors", classification="secret")
+    closed = make_agreement(title="Treaty of Closed Doors", classification="secret")
+    party = make_party(name="Doorland")
+    make_action(closed, party, "signature", "1990-01-01")
+    make_obligation(closed, title="Closed Doors report", days=10)
     cleared, restricted = sign_in("viewer", "secret"), sign_in("viewer", "restricted")
+    cleared_api, restricted_api = api_as("viewer", "secret"), api_as("viewer", "restricted")
     db.session.commit()
-    for path in ("/agreements", "/agreements?q=Treaty", "/dashboard"):
+    pages = ("/agreements", "/agreements?q=Treaty", "/dashboard", "/deadlines")
+    for path in (*pages, f"/parties/{party.id}"):
         assert "Closed Doors" in cleared.get(path).text, path
         assert "Closed Doors" not in restricted.get(path).text, path
+    assert "Closed Doors" in cleared_api.get("/api/v1/agreements").text
+    assert "Closed Doors" not in restricted_api.get("/api/v1/agreements").text
     assert "Closed Doors" in cleared.get("/agreements").text
     assert "Closed Doors" not in client.get("/agreements").text
 
