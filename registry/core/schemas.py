@@ -7,11 +7,16 @@ form field is stored as null instead of failing a length or range check.
 from __future__ import annotations
 
 import re
-from datetime import date
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
 from functools import cached_property
+from typing import Any
 
 import sqlalchemy
 from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate
+from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
 
 from registry.core.periods import InvalidPeriod, normalise_period
 from registry.extensions import db
@@ -206,3 +211,88 @@ class Ref(WholeNumber):
 
 class ReasonSchema(EntitySchema):
     reason = Text(max_length=5000)
+
+
+# Fields whose loaded value depends on the cell alone (a reference also on the records stored).
+_BY_CELL = (_Validated, fields.Boolean)
+# Loaded values that rows may share: none of them can be changed in place.
+_SHAREABLE = frozenset({type(None), str, int, bool, float, Decimal, date, datetime})
+
+
+class RowLoader:
+    """Load many rows with one schema exactly as `schema.load` does, each distinct cell once.
+
+    An import loads the same kinds, dates and references thousands of times over: a cell a
+    field has loaded before is looked up, not loaded again. A row with any problem is loaded
+    by `schema.load` itself, so that its errors are marshmallow's own; so is every row of a
+    schema with hooks or fields this does not handle. References are checked against the
+    records stored when first seen: use one loader for rows checked together, before writing.
+    """
+
+    def __init__(self, schema: Schema):
+        self.schema = schema
+        self._plan = [
+            (field.data_key or name, field.attribute or name, field, {})
+            for name, field in schema.load_fields.items()
+        ]
+        self._by_name = {key: (field, memo) for key, _, field, memo in self._plan}
+        self._validators = [getattr(schema, name) for name, _, _ in schema._hooks[VALIDATES_SCHEMA]]
+        self._quick = (
+            schema.unknown == RAISE
+            and not schema.partial
+            and not any(schema._hooks[hook] for hook in (PRE_LOAD, POST_LOAD, VALIDATES))
+            and all(
+                not many and not options.get("pass_original")
+                for _, many, options in schema._hooks[VALIDATES_SCHEMA]
+            )
+            and all(isinstance(field, _BY_CELL) for field in schema.load_fields.values())
+        )
+
+    def load(self, data: Mapping) -> dict[str, Any]:
+        """The row's values as `schema.load(data)` gives them; raises its ValidationError."""
+        if self._quick and type(data) is dict:
+            values = self._load_valid(data)
+            if values is not None:
+                return values
+        return self.schema.load(data)
+
+    def value(self, key: str, cell) -> Any:
+        """One field's value as the schema loads it; raises ValidationError."""
+        field, memo = self._by_name[key]
+        return self._cell(field, memo, key, cell, {key: cell})
+
+    def _load_valid(self, data: dict) -> dict[str, Any] | None:
+        """The row's values, or None if anything is wrong with it (unknown fields included)."""
+        if len(data) > len(self._by_name) or not all(map(self._by_name.__contains__, data)):
+            return None
+        values: dict[str, Any] = {}
+        try:
+            for key, attribute, field, memo in self._plan:
+                cell = data.get(key, missing)
+                value = (
+                    field.deserialize(missing, key, data)
+                    if cell is missing
+                    else self._cell(field, memo, key, cell, data)
+                )
+                if value is not missing:
+                    values[attribute] = value
+            for validator in self._validators:
+                validator(
+                    values, partial=self.schema.partial, many=False, unknown=self.schema.unknown
+                )
+        except ValidationError:
+            return None
+        return values
+
+    @staticmethod
+    def _cell(field, memo: dict, key: str, cell, data):
+        # The type is part of the key: 1, 1.0 and True are equal, and load differently.
+        try:
+            return memo[type(cell), cell]
+        except KeyError:
+            value = field.deserialize(cell, key, data)
+            if type(value) in _SHAREABLE or isinstance(value, Enum):
+                memo[type(cell), cell] = value
+            return value
+        except TypeError:  # a list or an object: not kept
+            return field.deserialize(cell, key, data)

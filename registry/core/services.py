@@ -18,7 +18,7 @@ from registry.audit.services import Actor, record
 from registry.core.db import Archivable, utcnow
 from registry.core.enums import AuditAction
 from registry.core.errors import Conflict, RuleViolation, ValidationFailed
-from registry.core.schemas import ReasonSchema
+from registry.core.schemas import ReasonSchema, RowLoader
 from registry.extensions import db
 
 
@@ -40,9 +40,12 @@ class EntityService:
         reason = clean_reason(reason, self.noun)
         return self._insert(actor, self.new_values(actor, data), reason, record_id)
 
-    def new_values(self, actor: Actor, data: dict) -> dict:
-        """Validate a new record's input and apply the entity's rules; write nothing."""
-        return self.prepare(self._load(data), None, actor)
+    def new_values(self, actor: Actor, data: dict, *, loader: RowLoader | None = None) -> dict:
+        """Validate a new record's input and apply the entity's rules; write nothing.
+
+        An import checking many rows together gives its own `loader` of this schema.
+        """
+        return self.prepare(self._load(data, loader), None, actor)
 
     def creation_changes(self, values: dict) -> dict:
         """What the audit event of a created record says changed."""
@@ -140,11 +143,11 @@ class EntityService:
         record(actor, AuditAction.CREATE, record_, self.creation_changes(values), reason)
         return record_
 
-    def _load(self, data: dict) -> dict:
+    def _load(self, data: dict, loader: RowLoader | None = None) -> dict:
         if not isinstance(data, dict):
             raise ValidationFailed({"_schema": ["Expected an object of fields."]}, self.noun)
         try:
-            return self.loader.load(data)
+            return (loader or self.loader).load(data)
         except ValidationError as error:
             raise ValidationFailed(error.messages, self.noun) from error
 

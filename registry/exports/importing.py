@@ -42,6 +42,7 @@ from registry.core.access import can_see
 from registry.core.db import insert_rows, utcnow
 from registry.core.enums import AuditAction, Classification, ReviewStatus
 from registry.core.errors import RegistryError, ValidationFailed
+from registry.core.schemas import RowLoader
 from registry.core.services import clean_reason
 from registry.exports.formats import FORMATS, plain, uncsv_cell
 from registry.exports.tables import export_table
@@ -393,7 +394,7 @@ class Importer:
         self._taken_ids: set[int] = set()
         self._related: dict[tuple, Any] = {}  # records new ones point at, by model and id
         self._unique: dict[tuple[str, Any], int] = {}  # unique values of new records → row
-        self._typed_cells: dict[tuple[str, str], Any] = {}  # (field, cell) → value as loaded
+        self._rows = RowLoader(self.schema)  # one per batch: see _run_batch
 
     def run(self, data: bytes, fmt: str) -> ImportReport:
         with fewer_collections(), larger_page_cache():
@@ -424,6 +425,7 @@ class Importer:
 
     def _run_batch(self, batch, count: int, report: ImportReport, seen: dict[tuple, int]) -> None:
         """Check a batch of rows of one level, then write its new records."""
+        self._rows = RowLoader(self.schema)  # what it knows of stored records holds for a batch
         self._prefetch([row for _, row in batch if isinstance(row, dict)])
         checked = []
         for number, row in batch:
@@ -644,7 +646,7 @@ class Importer:
         # elsewhere. Changes to records already here go through every rule.
         as_found = agreements.recording_as_found() if self.entity == "agreements" else nullcontext()
         with as_found:
-            values = self.service.new_values(self.actor, item.data)
+            values = self.service.new_values(self.actor, item.data, loader=self._rows)
         for name in self.service.unique_fields:
             value = values.get(name)
             if value is None:
@@ -796,17 +798,10 @@ class Importer:
             if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
                 return int(value)
             raise ValidationFailed({name: [f"Not a valid id: {value!r}."]}, self.service.noun)
-        # A field's value depends on its cell alone: files repeat kinds and dates a great deal.
-        cell = (name, value) if type(value) is str else None
-        if cell in self._typed_cells:
-            return self._typed_cells[cell]
         try:
-            typed = self.schema.fields[name].deserialize(value, name, data)
+            return self._rows.value(name, value)
         except ValidationError as error:
             raise ValidationFailed({name: error.messages}, self.service.noun) from error
-        if cell is not None:
-            self._typed_cells[cell] = typed
-        return typed
 
     def _key(self, data: dict) -> tuple | None:
         keys = MATCH_KEYS[self.entity]
