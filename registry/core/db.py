@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from enum import Enum
+from operator import itemgetter
 
 from sqlalchemy import Connection, DateTime, Integer, MetaData, Table, event, insert
 from sqlalchemy import Enum as SAEnum
@@ -120,28 +121,20 @@ def insert_rows(
     dialect = connection.dialect
     compiled = insert(table).compile(dialect=dialect, column_keys=list(rows[0]))
     defaults = {column.key: _python_default(column) for column in compiled.insert_prefetch}
-    if compiled.positional:
-        order = [(name, _bind_processor(table, name, dialect)) for name in compiled.positiontup]
-        parameters: list = [
-            tuple(
-                (row[name] if name in row else defaults[name]())
-                if process is None
-                else process(row[name] if name in row else defaults[name]())
-                for name, process in order
-            )
-            for row in rows
-        ]
-    else:
-        convert = {name: _bind_processor(table, name, dialect) for name in compiled.binds}
-        parameters = []
-        for row in rows:
-            row = {**row, **{name: make() for name, make in defaults.items()}}
-            parameters.append(
-                {
-                    name: value if convert[name] is None else convert[name](value)
-                    for name, value in row.items()
-                }
-            )
+    names = compiled.positiontup if compiled.positional else list(compiled.binds)
+    # A column at a time: the conversions run in C loops (map, zip) instead of once per value.
+    columns = []
+    for name in names:
+        if name in defaults:
+            make = defaults[name]
+            values = [make() for _ in rows]
+        else:
+            values = list(map(itemgetter(name), rows))
+        process = _bind_processor(table, name, dialect)
+        columns.append(values if process is None else list(map(process, values)))
+    parameters: list = list(zip(*columns, strict=True))
+    if not compiled.positional:
+        parameters = [dict(zip(names, values, strict=True)) for values in parameters]
     if rows_per_statement > 1 and dialect.name == "sqlite":
         _insert_many_per_statement(connection, compiled.string, parameters, rows_per_statement)
     else:
