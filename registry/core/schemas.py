@@ -215,6 +215,9 @@ class ReasonSchema(EntitySchema):
 
 # Fields whose loaded value depends on the cell alone (a reference also on the records stored).
 _BY_CELL = (_Validated, fields.Boolean)
+# Cells looked up by value: equal cells of these types are the same cell (unlike 0.0 and -0.0,
+# which load as different amounts). Lists and objects are loaded each time.
+_KEPT_CELLS = frozenset({type(None), str, int, bool})
 # Loaded values that rows may share: none of them can be changed in place.
 _SHAREABLE = frozenset({type(None), str, int, bool, float, Decimal, date, datetime})
 
@@ -263,7 +266,7 @@ class RowLoader:
 
     def _load_valid(self, data: dict) -> dict[str, Any] | None:
         """The row's values, or None if anything is wrong with it (unknown fields included)."""
-        if len(data) > len(self._by_name) or not all(map(self._by_name.__contains__, data)):
+        if not all(map(self._by_name.__contains__, data)):
             return None
         values: dict[str, Any] = {}
         try:
@@ -286,13 +289,14 @@ class RowLoader:
 
     @staticmethod
     def _cell(field, memo: dict, key: str, cell, data):
-        # The type is part of the key: 1, 1.0 and True are equal, and load differently.
+        kind = type(cell)
+        if kind not in _KEPT_CELLS:
+            return field.deserialize(cell, key, data)
+        # The type is part of the key: 1 and True are equal, and load differently.
         try:
-            return memo[type(cell), cell]
+            return memo[kind, cell]
         except KeyError:
             value = field.deserialize(cell, key, data)
             if type(value) in _SHAREABLE or isinstance(value, Enum):
-                memo[type(cell), cell] = value
+                memo[kind, cell] = value
             return value
-        except TypeError:  # a list or an object: not kept
-            return field.deserialize(cell, key, data)

@@ -32,6 +32,8 @@ ANY_CELL = [
     -1,
     1.0,
     1.5,
+    0.0,
+    -0.0,
     True,
     False,
     2**40,
@@ -82,8 +84,9 @@ def rows(draw, schema, ids: list[int]):
 
 
 def outcome(load, row):
+    """What loading gives: the values by repr (Decimal 0 and -0 are equal, yet stored apart)."""
     try:
-        return "loaded", list(load(row).items())
+        return "loaded", [(name, repr(value)) for name, value in load(row).items()]
     except ValidationError as error:
         return "refused", error.messages
 
@@ -158,3 +161,18 @@ def test_equal_cells_of_different_types_load_as_their_own_type():
         assert outcome(loader.load, row) == outcome(schema.load, row), cell
     with pytest.raises(ValidationError, match="whole number"):
         loader.load({**base, "extension_options_left": True})
+
+
+def test_zero_and_minus_zero_load_as_the_amounts_they_are(stored_ids, make_obligation):
+    schema = SERVICES["measurements"].loader
+    loader = RowLoader(schema)
+    row = {
+        "obligation_id": make_obligation().id,
+        "party_id": stored_ids[1],
+        "period_start": "2020-01-01",
+        "period_end": "2020-12-31",
+        "unit": "warheads",
+        "source": "Annual report",
+    }
+    loaded = [loader.load({**row, "value": cell})["value"] for cell in (0.0, -0.0, "0", "-0")]
+    assert [str(value) for value in loaded] == ["0.0000", "-0.0000", "0.0000", "-0.0000"]
