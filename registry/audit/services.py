@@ -166,14 +166,8 @@ def _unchanged(value):
 
 
 def _jsonable_dict(value: dict) -> dict:
-    # Most values are [before, after] lists: turned here, without a call per list.
     return {
-        str(key): item
-        if type(item) in _PLAIN
-        else [part if type(part) in _PLAIN else jsonable(part) for part in item]
-        if type(item) is list
-        else jsonable(item)
-        for key, item in value.items()
+        str(key): item if type(item) in _PLAIN else jsonable(item) for key, item in value.items()
     }
 
 

@@ -11,10 +11,8 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from functools import cached_property
 from typing import Any
 
-import sqlalchemy
 from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate
 from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
 
@@ -35,23 +33,11 @@ class EntitySchema(Schema):
         unknown = RAISE
 
 
-class _Validated(fields.Field):
-    """Run the field's validators, if it has any.
-
-    marshmallow builds a chain of the validators for every value it loads, also when there is
-    none to run; across the fields of a 100,000-row import that is a good part of the load.
-    """
-
-    def _validate(self, value) -> None:
-        if self.validators:
-            super()._validate(value)
-
-
 def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-class Text(_Validated, fields.String):
+class Text(fields.String):
     """Text with surrounding whitespace removed; blank optional text is stored as null."""
 
     def __init__(self, *, max_length: int | None = None, required: bool = False, **kwargs):
@@ -77,7 +63,7 @@ class Text(_Validated, fields.String):
         return text
 
 
-class Day(_Validated, fields.Date):
+class Day(fields.Date):
     """A calendar date within the range a treaty record can plausibly carry."""
 
     def __init__(self, **kwargs):
@@ -95,7 +81,7 @@ class Day(_Validated, fields.Date):
         return day
 
 
-class Period(_Validated, fields.String):
+class Period(fields.String):
     """An ISO 8601 period such as P20Y, P3M or P90D."""
 
     MAX_LENGTH = 16  # the width of the period columns
@@ -115,7 +101,7 @@ class Period(_Validated, fields.String):
             raise ValidationError(str(error)) from error
 
 
-class Choice(_Validated, fields.Enum):
+class Choice(fields.Enum):
     """An enum member, given by its value."""
 
     def __init__(self, enum, **kwargs):
@@ -128,7 +114,7 @@ class Choice(_Validated, fields.Enum):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-class Amount(_Validated, fields.Decimal):
+class Amount(fields.Decimal):
     """A decimal quantity; blank optional input is null. NaN and infinity are refused."""
 
     def __init__(self, **kwargs):
@@ -146,7 +132,7 @@ class Amount(_Validated, fields.Decimal):
         return amount
 
 
-class WholeNumber(_Validated, fields.Field):
+class WholeNumber(fields.Field):
     """A whole number in a range. Digits in text are accepted, as forms send them; 82.5 is not."""
 
     def __init__(self, *, minimum: int = 0, maximum: int = 10**9, **kwargs):
@@ -190,23 +176,9 @@ class Ref(WholeNumber):
             if _blank(value):
                 raise
             raise ValidationError(f"No {self.noun} with id {value!r}.") from error
-        if record_id is not None and not self._exists(record_id):
+        if record_id is not None and db.session.get(self.model, record_id) is None:
             raise ValidationError(f"No {self.noun} with id {record_id}.")
         return record_id
-
-    @cached_property
-    def _mapper(self):
-        return sqlalchemy.inspect(self.model)
-
-    def _exists(self, record_id: int) -> bool:
-        # A record the session holds, loaded and not expired, exists: no need for session.get,
-        # whose layers cost more than the lookup itself when an import checks 100,000 rows.
-        session = db.session
-        key = self._mapper.identity_key_from_primary_key((record_id,))
-        held = session.identity_map.get(key)
-        if held is not None and not sqlalchemy.inspect(held).expired:
-            return True
-        return session.get(self.model, record_id) is not None
 
 
 class ReasonSchema(EntitySchema):
@@ -214,7 +186,7 @@ class ReasonSchema(EntitySchema):
 
 
 # Fields whose loaded value depends on the cell alone (a reference also on the records stored).
-_BY_CELL = (_Validated, fields.Boolean)
+_BY_CELL = (Text, Day, Period, Choice, Amount, WholeNumber, fields.Boolean)
 # Cells looked up by value: equal cells of these types are the same cell (unlike 0.0 and -0.0,
 # which load as different amounts). Lists and objects are loaded each time.
 _KEPT_CELLS = frozenset({type(None), str, int, bool})

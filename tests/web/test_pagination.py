@@ -50,3 +50,17 @@ def test_the_api_pages_from_either_end_alike(app, many_agreements, api_as):
         body = caller.get(f"/api/v1/agreements?sort=title&order=desc&per_page=5&page={page}")
         paged.extend(item["id"] for item in body.get_json()["items"])
     assert paged == [item["id"] for item in whole["items"]]
+
+
+def test_the_parties_list_pages_keep_the_search(sign_in, make_party):
+    for number in range(101):  # a page holds 100
+        make_party(name=f"Land {number:03d}")
+    make_party(name="Elsewhere")
+    db.session.commit()
+    viewer = sign_in("viewer")
+    first = viewer.get("/parties?q=Land").page
+    assert "Page 1 of 2" in first.text
+    second = viewer.get(first.main.find("a", rel="next").attrs["href"]).page
+    assert [row[0] for row in second.main.find("table").rows()] == ["Land 100"]
+    assert second.main.find("a", rel="next") is None
+    assert "q=Land" in second.main.find("a", rel="prev").attrs["href"]

@@ -196,8 +196,9 @@ def test_a_party_page_reads_its_own_standing_and_pages_its_agreements(
     assert [row[1] for row in first.main.find("table").rows()] == ["Accord 2", "Accord 1"]
     assert {row[2] for row in first.main.find("table").rows()} == {"Party"}
     assert "page 1 of 2" in first.text
-    second = browser.get(f"/parties/{party.id}?page=2").page
+    second = browser.get(first.main.find("a", rel="next").attrs["href"]).page
     assert [row[1] for row in second.main.find("table").rows()] == ["Accord 0"]
+    assert second.main.find("a", rel="next") is None
 
 
 def test_an_agreement_page_shows_the_50_most_recent_actions_and_all_on_request(
