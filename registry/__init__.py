@@ -32,7 +32,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from registry import models  # noqa: F401 - every model must be mapped before use
+    from registry import entities, models  # noqa: F401 - every model mapped and described
     from registry.core import cache
     from registry.core.db import described_by_models
     from registry.users import auth  # noqa: F401 - registers the user loader

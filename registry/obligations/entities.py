@@ -1,0 +1,27 @@
+"""Obligations and measurements, as the generic machinery sees them."""
+
+from registry.core.entities import Entity
+from registry.obligations.models import Measurement, Obligation
+from registry.obligations.services import measurements, obligations
+
+OBLIGATIONS = Entity(
+    name="obligations",
+    model=Obligation,
+    service=obligations,
+    reference_keys=(("title", "title"),),
+    named_within_agreement=True,
+    natural_key=("agreement_id", "article_reference", "title"),
+    depends_on=("agreements", "parties", "oversight_bodies"),
+    classified_by=("agreements", "agreement_id"),
+    api_path="obligations",
+)
+
+MEASUREMENTS = Entity(
+    name="measurements",
+    model=Measurement,
+    service=measurements,
+    natural_key=("obligation_id", "party_id", "period_start", "period_end"),
+    depends_on=("obligations", "parties"),
+    classified_by=("obligations", "obligation_id"),
+    api_path="measurements",
+)

@@ -1,0 +1,15 @@
+"""Parties, as the generic machinery sees them."""
+
+from registry.core.entities import Entity
+from registry.parties.models import Party
+from registry.parties.services import parties
+
+PARTIES = Entity(
+    name="parties",
+    model=Party,
+    service=parties,
+    reference_keys=(("iso3", "iso3"), ("name", "name")),
+    natural_key=("iso3",),  # or, without an ISO3 code, the name
+    api_path="parties",
+    labels={"iso3": "ISO 3166-1 code"},
+)
