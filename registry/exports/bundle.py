@@ -1,10 +1,12 @@
 """The export bundle: one CSV per entity, a Frictionless data package, checksums, the audit head.
 
-The bundle is a ZIP holding `<entity>.csv` for every entity (the same CSV as `registry
-export`), `datapackage.json` (a Table Schema per resource with field types, primary and foreign
-keys, and under `registry` the clearance and the id and hash of the newest audit event
-exported) and `SHA256SUMS` (in the format `sha256sum -c` reads). `verify_bundle` checks a
-bundle offline: the checksums, every audit event's hash, the chain's links and its head.
+The bundle is a ZIP holding `<entity>.csv` for every entity described as `in_bundle`, in
+registration order, then the derived exports (the deadlines), then the audit trail (the same
+CSV as `registry export`), `datapackage.json` (a Table Schema per resource with field types,
+primary and foreign keys, and under `registry` the clearance and the id and hash of the newest
+audit event exported) and `SHA256SUMS` (in the format `sha256sum -c` reads). `verify_bundle`
+checks a bundle offline: the checksums, every audit event's hash, the chain's links and its
+head.
 """
 
 from __future__ import annotations
@@ -26,34 +28,31 @@ from registry.audit.chain import event_hash, verify_chain
 from registry.audit.models import AuditEvent
 from registry.audit.queries import visible_events
 from registry.core.db import UTCDateTime, utcnow
+from registry.core.entities import Entity, entity
 from registry.core.enums import Classification
 from registry.exports.formats import uncsv_cell, write
-from registry.exports.tables import (
-    DEADLINE_COLUMNS,
-    ENTITIES,
-    deadline_rows,
-    export_table,
-    stream_batches,
-)
+from registry.exports.tables import DERIVED, export_table, exportable, stream_batches
 from registry.extensions import db
 
-BUNDLE_ENTITIES = (
-    "parties",
-    "oversight_bodies",
-    "authorization_rules",
-    "agreements",
-    "treaty_actions",
-    "obligations",
-    "measurements",
-    "authorizations",
-    "reviews",
-    "deadlines",
-    "audit_events",
-)
 CHECKSUMS = "SHA256SUMS"
 PACKAGE = "datapackage.json"
-DEADLINE_TYPES = {"due_on": "date", "days_left": "integer", "agreement_id": "integer"}
-DEADLINE_TYPES["oversight_body_id"] = "integer"
+AUDIT_TRAIL = AuditEvent.__tablename__
+
+
+def bundled() -> list[Entity]:
+    """The stored entities the bundle holds, in registration order."""
+    return [described for described in exportable() if described.in_bundle]
+
+
+def bundle_names() -> list[str]:
+    """The bundle's files, in order: the records, what is derived from them, the audit trail.
+
+    The trail comes last so that it follows every change to the records before it.
+    """
+    stored = [described.name for described in bundled()]
+    records = [name for name in stored if name != AUDIT_TRAIL]
+    trail = [AUDIT_TRAIL] if AUDIT_TRAIL in stored else []
+    return records + list(DERIVED) + trail
 
 
 @dataclass(frozen=True)
@@ -79,19 +78,21 @@ def build_bundle(target: BinaryIO, clearance: Classification, *, today: date) ->
     sums: dict[str, str] = {}
     resources = []
     counts: dict[str, int] = {}
+    resource_of = {described.model.__tablename__: described.name for described in bundled()}
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for entity in BUNDLE_ENTITIES:
-            if entity == "deadlines":
-                columns = DEADLINE_COLUMNS
-                batches = deadline_rows(clearance, today=today)
-                schema = _deadline_schema()
+        for entity in bundle_names():
+            derived = DERIVED.get(entity)
+            if derived is not None:
+                columns = derived.columns
+                batches = derived.rows(clearance, today=today)
+                schema = derived.schema
             else:
                 table = export_table(entity, clearance)
                 columns = table.columns
-                if entity == "audit_events":  # events appended meanwhile stay out
+                if entity == AUDIT_TRAIL:  # events appended meanwhile stay out
                     table = replace(table, query=table.query.where(AuditEvent.id <= (head_id or 0)))
                 batches = stream_batches(table)
-                schema = _table_schema(entity, table)
+                schema = _table_schema(table, resource_of)
             name = f"{entity}.csv"
             digest = hashlib.sha256()
             with archive.open(name, "w", force_zip64=True) as member:
@@ -159,9 +160,9 @@ def _field_type(column) -> dict:
     return {"type": "string"}
 
 
-def _table_schema(entity: str, table) -> dict:
-    own = ENTITIES[entity].__table__
-    by_table = {model.__tablename__: name for name, model in ENTITIES.items()}
+def _table_schema(table, resource_of: dict[str, str]) -> dict:
+    """The Table Schema of a stored export; `resource_of` names the resource of each table."""
+    own = entity(table.name).model.__table__
     fields, foreign_keys = [], []
     for name in table.columns:
         source = table.sources[name]
@@ -173,8 +174,8 @@ def _table_schema(entity: str, table) -> dict:
             continue  # a natural key read from the referenced record
         for foreign_key in source.foreign_keys:
             target = foreign_key.column.table.name
-            if target in by_table:
-                resource = "" if target == own.name else by_table[target]
+            if target in resource_of:
+                resource = "" if target == own.name else resource_of[target]
                 foreign_keys.append(
                     {"fields": name, "reference": {"resource": resource, "fields": "id"}}
                 )
@@ -182,20 +183,6 @@ def _table_schema(entity: str, table) -> dict:
     if foreign_keys:
         schema["foreignKeys"] = foreign_keys
     return schema
-
-
-def _deadline_schema() -> dict:
-    fields = [
-        {"name": name, "type": DEADLINE_TYPES.get(name, "string")} for name in DEADLINE_COLUMNS
-    ]
-    return {
-        "fields": fields,
-        "primaryKey": ["key"],
-        "missingValues": [""],
-        "foreignKeys": [
-            {"fields": "agreement_id", "reference": {"resource": "agreements", "fields": "id"}}
-        ],
-    }
 
 
 # --- verifying -------------------------------------------------------------------------------

@@ -1,9 +1,12 @@
 """What each export holds: every column of the entity's table, plus natural keys beside ids.
 
-Columns come from the models, in table order, so they stay stable as long as the schema does;
-each reference to another record is followed by that record's natural key (agreement
-reference, party ISO3 and name, body name, user email), which is what a person or an import
-matches on.
+An export is either stored or derived. A stored export is a described entity (`Entity` with
+`exportable`): its columns come from the model, in table order, so they stay stable as long as
+the schema does; each reference to another record is followed by the way the referenced entity
+is named (its `reference_keys`: agreement reference, party ISO3 and name, body name, user
+email), which is what a person or an import matches on. A derived export (`DERIVED`: the
+deadlines) is worked out rather than stored: it is described here by its columns, its Table
+Schema and a function that makes its rows, since it has no table and no record of its own.
 """
 
 from __future__ import annotations
@@ -30,49 +33,33 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from registry.agreements.models import Agreement, TreatyAction
 from registry.audit.models import AuditEvent
 from registry.audit.queries import visible_events
-from registry.authorizations.models import Authorization, AuthorizationRule
 from registry.core.access import visible
 from registry.core.db import UTCDateTime
+from registry.core.entities import Entity, entities, find
+from registry.core.entities import entity as describe
 from registry.core.enums import Classification
 from registry.exports.formats import JSONRows
 from registry.extensions import db
-from registry.obligations.models import Measurement, Obligation
-from registry.oversight.models import OversightBody
-from registry.parties.models import Party
-from registry.reviews.models import Review
-from registry.users.models import User
 
 BATCH = 1000
 SECRET_COLUMNS = {"password_hash"}
 
-ENTITIES = {
-    "parties": Party,
-    "agreements": Agreement,
-    "treaty_actions": TreatyAction,
-    "obligations": Obligation,
-    "measurements": Measurement,
-    "oversight_bodies": OversightBody,
-    "authorization_rules": AuthorizationRule,
-    "authorizations": Authorization,
-    "reviews": Review,
-    "audit_events": AuditEvent,
-}
 
-# For each kind of reference, the natural keys written after the id.
-NATURAL_KEYS = {
-    "agreements": (("reference", "reference"),),
-    "parties": (("iso3", "iso3"), ("name", "name")),
-    "oversight_bodies": (("name", "name"),),
-    "authorization_rules": (("name", "name"),),
-    "users": (("email", "email"),),
-    "obligations": (("title", "title"),),
-}
-# References whose natural key needs the referenced record's own agreement too: an obligation
-# is named by its title within its agreement.
-AGREEMENT_SCOPED = {"obligations"}
+def exportable() -> list[Entity]:
+    """The stored exports: every described entity that is exported, in registration order."""
+    return [described for described in entities() if described.exportable]
+
+
+def export_names() -> list[str]:
+    """Every export's name, stored and derived."""
+    return [described.name for described in exportable()] + list(DERIVED)
+
+
+def _described_tables() -> dict[str, Entity]:
+    """The description of each described table, by table name."""
+    return {described.model.__tablename__: described for described in entities()}
 
 
 @dataclass(frozen=True)
@@ -90,7 +77,7 @@ def export_table(
 
     `only`, a query of ids, narrows the export to the records a list's filters select.
     """
-    model = ENTITIES[entity]
+    model = _stored(entity).model
     base = (
         visible_events(clearance)
         if model is AuditEvent
@@ -100,6 +87,7 @@ def export_table(
     dialect = db.session.get_bind().dialect.name
     selected, names, sources = [], [], {}
     joins = []
+    described_tables = _described_tables()
     for column in table.columns:
         if column.name in SECRET_COLUMNS:
             continue
@@ -108,18 +96,20 @@ def export_table(
         sources[column.name] = column
         for foreign_key in column.foreign_keys:
             target = foreign_key.column.table
-            keys = NATURAL_KEYS.get(target.name, ())
-            if not keys:
+            referenced = described_tables.get(target.name)
+            if referenced is None or not referenced.reference_keys:
                 continue
             alias = aliased(target, name=f"ref_{column.name}")
             joins.append((alias, column == alias.c.id))
             prefix = column.name.removesuffix("_id")
-            for key, label in keys:
+            for key, label in referenced.reference_keys:
                 selected.append(alias.c[key].label(f"{prefix}_{label}"))
                 names.append(f"{prefix}_{label}")
                 sources[f"{prefix}_{label}"] = alias.c[key]
-            if target.name in AGREEMENT_SCOPED:
-                scope = aliased(Agreement.__table__, name=f"ref_{column.name}_agreement")
+            if referenced.named_within_agreement:
+                [to_agreement] = target.c.agreement_id.foreign_keys
+                agreement = to_agreement.column.table
+                scope = aliased(agreement, name=f"ref_{column.name}_agreement")
                 joins.append((scope, alias.c.agreement_id == scope.c.id))
                 selected.append(scope.c.reference.label(f"{prefix}_agreement_reference"))
                 names.append(f"{prefix}_agreement_reference")
@@ -130,6 +120,13 @@ def export_table(
     if only is not None:
         query = query.where(table.c.id.in_(only.with_only_columns(model.id).order_by(None)))
     return ExportTable(entity, names, query.order_by(table.c.id), sources)
+
+
+def _stored(name: str) -> Entity:
+    described = find(name)
+    if described is None or not described.exportable:
+        raise KeyError(f"{name!r} is not a stored export")
+    return described
 
 
 def _as_exported(column, dialect: str) -> ColumnElement:
@@ -198,7 +195,7 @@ def stream_batches(
     (SQLAlchemy's own rows, and the ORM's bookkeeping even more, would cost more than reading
     them), except that JSON comes as its text: a batch that holds some is a `JSONRows`.
     """
-    table = ENTITIES[export.name].__table__
+    table = _stored(export.name).model.__table__
     stamp = table.c.occurred_at if "occurred_at" in table.c else table.c.created_at
     query = export.query
     if since:
@@ -255,6 +252,17 @@ def _converter(
     return convert
 
 
+@dataclass(frozen=True)
+class DerivedExport:
+    """An export worked out rather than stored: no table, so its shape is described here."""
+
+    name: str
+    columns: list[str]
+    # (clearance, *, today, since, until) -> batches of rows in column order
+    rows: Callable[..., list[list[tuple]]]
+    schema: dict  # its Table Schema in the bundle's data package
+
+
 DEADLINE_COLUMNS = [
     "key",
     "kind",
@@ -268,6 +276,12 @@ DEADLINE_COLUMNS = [
     "oversight_body_id",
     "oversight_body_name",
 ]
+DEADLINE_TYPES = {
+    "due_on": "date",
+    "days_left": "integer",
+    "agreement_id": "integer",
+    "oversight_body_id": "integer",
+}
 
 
 def deadline_rows(
@@ -285,10 +299,8 @@ def deadline_rows(
 def deadline_records(deadlines: list, *, today: date) -> list[list[tuple]]:
     """Export rows of derived deadlines, as one batch; people and bodies are looked up now."""
     user_ids = {user_id for deadline in deadlines for user_id in deadline.responsible_ids}
-    emails = dict(
-        db.session.execute(select(User.id, User.email).where(User.id.in_(user_ids))).all()
-    )
-    bodies = dict(db.session.execute(select(OversightBody.id, OversightBody.name)).all())
+    emails = _names("users", "email", user_ids)
+    bodies = _names("oversight_bodies", "name")
     rows = [
         (
             deadline.uid,
@@ -306,3 +318,32 @@ def deadline_records(deadlines: list, *, today: date) -> list[list[tuple]]:
         for deadline in deadlines
     ]
     return [rows]
+
+
+def _names(entity_name: str, column: str, ids: set[int] | None = None) -> dict[int, object]:
+    """One column of records of a described entity by id: of those in `ids`, or of all."""
+    model = describe(entity_name).model
+    query = select(model.id, getattr(model, column))
+    if ids is not None:
+        query = query.where(model.id.in_(ids))
+    return dict(db.session.execute(query).all())
+
+
+DERIVED = {
+    "deadlines": DerivedExport(
+        "deadlines",
+        DEADLINE_COLUMNS,
+        deadline_rows,
+        {
+            "fields": [
+                {"name": name, "type": DEADLINE_TYPES.get(name, "string")}
+                for name in DEADLINE_COLUMNS
+            ],
+            "primaryKey": ["key"],
+            "missingValues": [""],
+            "foreignKeys": [
+                {"fields": "agreement_id", "reference": {"resource": "agreements", "fields": "id"}}
+            ],
+        },
+    ),
+}
