@@ -5,15 +5,16 @@ from registry.audit.entities import AUDIT_EVENTS
 from registry.authorizations.entities import AUTHORIZATION_RULES, AUTHORIZATIONS
 from registry.core.entities import register
 from registry.obligations.entities import MEASUREMENTS, OBLIGATIONS
-from registry.oversight.entities import OVERSIGHT_BODIES
+from registry.oversight.entities import OVERSIGHT_BODIES, SITTING_DAYS
 from registry.parties.entities import PARTIES
-from registry.reviews.entities import REVIEWS
+from registry.reviews.entities import EXIT_STEPS, REVIEWS
 from registry.users.entities import USERS
 
 register(
     USERS,
     PARTIES,
     OVERSIGHT_BODIES,
+    SITTING_DAYS,
     AUTHORIZATION_RULES,
     AGREEMENTS,
     TREATY_ACTIONS,
@@ -21,5 +22,6 @@ register(
     MEASUREMENTS,
     AUTHORIZATIONS,
     REVIEWS,
+    EXIT_STEPS,
     AUDIT_EVENTS,
 )

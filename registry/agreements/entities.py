@@ -12,7 +12,23 @@ AGREEMENTS = Entity(
     natural_key=("reference",),
     tree=("parent_reference", "reference"),
     api_path="agreements",
-    labels={"parent_id": "Amends or supplements"},
+    labels={
+        "parent_id": "Amends or supplements",
+        "concluded_on": "Signed or concluded on",
+        "term": "Fixed term",
+        "extension_term": "Length of one extension",
+        "notice_min_in_force": "Minimum time in force before notice",
+        "notice_period": "Notice period before withdrawal takes effect",
+        "notice_to": "Notice goes to",
+        "review_cadence": "Review clause",
+        "text_url": "Link to the text",
+        "legal_authority": "Legal authority relied on",
+        "implementing_authority": "New implementing authority needed",
+        "published_on": "Text published on",
+        "unts_volume": "UNTS volume",
+        "unts_page": "UNTS page",
+        "un_registration_number": "UN registration number",
+    },
 )
 
 TREATY_ACTIONS = Entity(
@@ -23,4 +39,11 @@ TREATY_ACTIONS = Entity(
     depends_on=("agreements", "parties"),
     classified_by=("agreements", "agreement_id"),
     api_path="treaty-actions",
+    labels={
+        "kind": "Action",
+        "deposited_on": "Deposited or notified on",
+        "effective_on": "Takes effect on",
+        "text": "Text of a reservation, declaration or objection",
+        "predecessor_id": "Predecessor (for a succession)",
+    },
 )

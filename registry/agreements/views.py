@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from registry.agreements import lifecycle, queries, rules
 from registry.agreements.models import Agreement, TreatyAction
 from registry.agreements.services import agreements, treaty_actions
-from registry.audit.queries import history_of_agreement
+from registry.audit.queries import history_of
 from registry.audit.replay import state_on
 from registry.authorizations.queries import clocks_of, consent_problem
 from registry.core.access import allowed_levels, clearance_of, visible
@@ -332,7 +332,7 @@ def show(agreement_id: int):
         actions=actions,
         **may,
         describe_period=describe_period,
-        history=history_of_agreement(agreement, clearance),
+        history=history_of(agreement, clearance),
         exit_steps=db.session.scalars(
             visible(select(ExitStep), ExitStep, clearance)
             .where(ExitStep.agreement_id == agreement.id)

@@ -2,67 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-
 from sqlalchemy import and_, or_, select
 
 from registry.audit.models import AuditEvent
 from registry.core.access import sees_everything, visible
+from registry.core.entities import entities, parts_of
 from registry.core.enums import Classification
 from registry.extensions import db
 
 HISTORY_LIMIT = 200
 
 
-@dataclass(frozen=True)
-class Children:
-    """Records under another whose changes belong to its history: a model and its parent key."""
-
-    model: type
-    parent_key: str
-
-
-def history_of(
-    record,
-    clearance: Classification,
-    children: Iterable[Children] = (),
-    *,
-    limit: int = HISTORY_LIMIT,
-) -> list[AuditEvent]:
+def history_of(record, clearance: Classification, *, limit: int = HISTORY_LIMIT):
     """Events on `record` and on the visible records under it, newest first.
 
-    The caller has already checked that the reader may see `record` itself.
+    The records under it are those of the entities described as within its entity (a treaty
+    action within its agreement, a measurement within its obligation). The caller has already
+    checked that the reader may see `record` itself.
     """
-    conditions = [
-        and_(AuditEvent.entity_type == record.__tablename__, AuditEvent.entity_id == record.id)
-    ]
-    for child in children:
-        ids = visible(select(child.model.id), child.model, clearance, archived=True).where(
-            getattr(child.model, child.parent_key) == record.id
+    kind = record.__tablename__
+    conditions = [and_(AuditEvent.entity_type == kind, AuditEvent.entity_id == record.id)]
+    for part, column in parts_of(kind):
+        model = part.model
+        ids = visible(select(model.id), model, clearance, archived=True).where(
+            getattr(model, column) == record.id
         )
         conditions.append(
-            and_(
-                AuditEvent.entity_type == child.model.__tablename__,
-                AuditEvent.entity_id.in_(ids),
-            )
+            and_(AuditEvent.entity_type == model.__tablename__, AuditEvent.entity_id.in_(ids))
         )
     query = select(AuditEvent).where(or_(*conditions)).order_by(AuditEvent.id.desc()).limit(limit)
     return db.session.scalars(query).all()
-
-
-def history_of_agreement(agreement, clearance: Classification, *, limit: int = HISTORY_LIMIT):
-    """Events on the agreement and on the records under it that the reader may see, newest first."""
-    from registry.agreements.models import TreatyAction
-    from registry.authorizations.models import Authorization
-    from registry.obligations.models import Obligation
-    from registry.reviews.models import ExitStep, Review
-
-    children = [
-        Children(model, "agreement_id")
-        for model in (TreatyAction, Obligation, Authorization, Review, ExitStep)
-    ]
-    return history_of(agreement, clearance, children, limit=limit)
 
 
 def events_until(entity_type: str, entity_id: int, until) -> list[AuditEvent]:
@@ -80,15 +49,17 @@ def events_until(entity_type: str, entity_id: int, until) -> list[AuditEvent]:
 
 
 def visible_events(clearance: Classification):
-    """Audit events the reader may see: those on records within clearance, and the rest."""
-    from registry.agreements.models import Agreement, TreatyAction
-    from registry.authorizations.models import Authorization
-    from registry.obligations.models import Measurement, Obligation
-    from registry.reviews.models import ExitStep, Review
+    """Audit events the reader may see: those on records within clearance, and the rest.
 
+    A record is within clearance by its own level or by the record it is classified by.
+    """
     if sees_everything(clearance):
         return select(AuditEvent)
-    classified = (Agreement, TreatyAction, Obligation, Measurement, Authorization, Review, ExitStep)
+    classified = [
+        described.model
+        for described in entities()
+        if described.classified_by is not None or hasattr(described.model, "classification")
+    ]
     conditions = [
         AuditEvent.entity_type.is_(None),
         AuditEvent.entity_id.is_(None),  # events on no one record, such as an export of a table

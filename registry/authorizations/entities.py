@@ -11,6 +11,19 @@ AUTHORIZATION_RULES = Entity(
     reference_keys=(("name", "name"),),
     natural_key=("name",),
     depends_on=("oversight_bodies",),
+    labels={
+        "requirement": "What the legislature must do",
+        "trigger": "Clock starts at",
+        "period_unit": "Period counted in",
+        "majority": "Majority required",
+        "members": "Members of the body",
+        "required_before_force": "Must be approved before the agreement may enter into force",
+        "restarts_after_rejection": (
+            "A resolution against followed by a statement starts a new period"
+        ),
+        "extension_limit": "Longest extension (days)",
+        "applies_from": "Applies to events from",
+    },
 )
 
 AUTHORIZATIONS = Entity(
@@ -21,5 +34,10 @@ AUTHORIZATIONS = Entity(
     depends_on=("agreements", "authorization_rules", "oversight_bodies"),
     classified_by=("agreements", "agreement_id"),
     api_path="authorizations",
-    labels={"body_id": "Body", "rule_id": "Rule"},
+    labels={
+        "body_id": "Body",
+        "rule_id": "Rule",
+        "submitted_on": "Laid or submitted on",
+        "extended_by": "Period extended by (days)",
+    },
 )

@@ -46,6 +46,9 @@ class Entity:
     # How a record's level is derived beyond its own column (a measurement is as visible as
     # its obligation): the entity whose visibility this one's depends on, through `via`.
     classified_by: tuple[str, str] | None = None  # (entity name, id column here)
+    # The record whose history shows this one's changes, where that is not the record it is
+    # classified by (a sitting day is shown in its body's): (entity name, id column here).
+    part_of: tuple[str, str] | None = None
     # The deadline sources this entity contributes (asked by the deadline list).
     deadlines: tuple[Any, ...] = ()
     # Filled in by the API's generic resources and the web lists.
@@ -55,6 +58,19 @@ class Entity:
     @property
     def noun(self) -> str:
         return self.service.noun if self.service is not None else self.name.replace("_", " ")
+
+    @property
+    def plural(self) -> str:
+        """The noun for several records: "oversight bodies", "treaty actions"."""
+        noun = self.noun
+        if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "o", "u"):
+            return noun[:-1] + "ies"
+        return noun + "s"
+
+    @property
+    def within(self) -> tuple[str, str] | None:
+        """The record whose history shows this one's changes: (entity name, id column here)."""
+        return self.part_of or self.classified_by
 
     @property
     def importable(self) -> bool:
@@ -110,6 +126,16 @@ def for_model(model: type) -> Entity | None:
         if described.model is model:
             return described
     return None
+
+
+def parts_of(name: str) -> list[tuple[Entity, str]]:
+    """The entities whose changes belong in the history of a record of `name`, each with its
+    column naming that record."""
+    return [
+        (described, described.within[1])
+        for described in _registered.values()
+        if described.within is not None and described.within[0] == name
+    ]
 
 
 def label_of(entity_type: str | None, field_name: str) -> str:

@@ -14,6 +14,12 @@ OBLIGATIONS = Entity(
     depends_on=("agreements", "parties", "oversight_bodies"),
     classified_by=("agreements", "agreement_id"),
     api_path="obligations",
+    labels={
+        "article_reference": "Article",
+        "recurrence": "Recurs every",
+        "target_value": "Quantitative target",
+        "target_unit": "Unit of the target",
+    },
 )
 
 MEASUREMENTS = Entity(
@@ -24,4 +30,9 @@ MEASUREMENTS = Entity(
     depends_on=("obligations", "parties"),
     classified_by=("obligations", "obligation_id"),
     api_path="measurements",
+    labels={
+        "period_start": "Period starts",
+        "period_end": "Period ends",
+        "is_estimate": "This value is an estimate",
+    },
 )

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from registry.agreements.models import Agreement
-from registry.audit.queries import Children, history_of
+from registry.audit.queries import history_of
 from registry.core.access import clearance_of, visible
 from registry.core.enums import Classification, ObligationKind, ObligationStatus
 from registry.core.permissions import Permission
@@ -147,7 +147,7 @@ def show(obligation_id: int):
         today=today,
         past_occurrences=past,
         upcoming_occurrences=upcoming,
-        history=history_of(obligation, clearance, [Children(Measurement, "obligation_id")]),
+        history=history_of(obligation, clearance),
         page_title=obligation.title,
     )
 

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from registry.audit.queries import Children, history_of
+from registry.audit.queries import history_of
 from registry.authorizations.models import Authorization
 from registry.core.access import clearance_of, visible
 from registry.core.db import write_transaction
@@ -134,7 +134,7 @@ def show(body_id: int):
         obligations=obligations,
         steps=steps,
         days=days,
-        history=history_of(body, clearance, [Children(SittingDay, "body_id")]),
+        history=history_of(body, clearance),
         page_title=body.name,
     )
 

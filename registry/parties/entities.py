@@ -11,5 +11,7 @@ PARTIES = Entity(
     reference_keys=(("iso3", "iso3"), ("name", "name")),
     natural_key=("iso3",),  # or, without an ISO3 code, the name
     api_path="parties",
-    labels={"iso3": "ISO 3166-1 code"},
+    labels={
+        "iso3": "ISO 3166-1 alpha-3 code",
+    },
 )

@@ -1,8 +1,8 @@
 """Reviews, as the generic machinery sees them."""
 
 from registry.core.entities import Entity
-from registry.reviews.models import Review
-from registry.reviews.services import reviews
+from registry.reviews.models import ExitStep, Review
+from registry.reviews.services import exit_steps, reviews
 
 REVIEWS = Entity(
     name="reviews",
@@ -12,4 +12,20 @@ REVIEWS = Entity(
     depends_on=("agreements", "obligations", "oversight_bodies"),
     classified_by=("agreements", "agreement_id"),
     api_path="reviews",
+    labels={
+        "is_periodic": "Periodic review under the agreement's review clause",
+        "body_id": "Reviewing body",
+        "compliance": "Compliance finding",
+        "corrects_id": "Corrects an approved review",
+    },
+)
+
+EXIT_STEPS = Entity(
+    name="exit_steps",
+    model=ExitStep,
+    service=exit_steps,
+    not_importable="Exit steps are opened by approved reviews, not imported.",
+    exportable=False,
+    in_bundle=False,
+    classified_by=("agreements", "agreement_id"),
 )

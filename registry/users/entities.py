@@ -12,4 +12,7 @@ USERS = Entity(
     not_importable="Users are invited and managed by administrators, not imported.",
     exportable=False,
     in_bundle=False,
+    labels={
+        "active": "Active (may sign in)",
+    },
 )

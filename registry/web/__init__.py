@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from registry.api.errors import error_response, is_api_request, json_http_error
+from registry.core.entities import label_of
 from registry.core.enums import Classification
 from registry.core.permissions import Permission, can
 from registry.extensions import csrf, talisman
@@ -54,7 +55,12 @@ def init_web(app: Flask) -> None:
     )
     if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default None means no limit
         app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
-    app.jinja_env.globals.update(can=can, Permission=Permission, Classification=Classification)
+    app.jinja_env.globals.update(
+        can=can,
+        Permission=Permission,
+        Classification=Classification,
+        field_label=label_of,  # history shows a field by the label its form gives it
+    )
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -96,7 +96,7 @@ def _recent_changes(clearance, shown: int = 10) -> tuple:
                 AuditEvent.entity_label,
             )
             .where(
-                AuditEvent.entity_type == "agreements",
+                AuditEvent.entity_type == Agreement.__tablename__,
                 # EXISTS, probed event by event from the newest: an IN list of every visible
                 # agreement would be built in full before the first event is read.
                 visible(select(Agreement.id), Agreement, clearance)

@@ -256,11 +256,11 @@ def test_each_record_page_lists_its_changes_with_field_differences(
     def history(url):
         return reader.get(url).page.by_id("history-heading").parent.text
 
-    assert "name: Kingdom of Testland → Republic of Testland" in history(f"/parties/{party.id}")
+    assert "Name: Kingdom of Testland → Republic of Testland" in history(f"/parties/{party.id}")
     assert "Change of regime" in history(f"/parties/{party.id}")
-    assert "name: — → Committee on Treaties" in history(f"/oversight-bodies/{body.id}")
+    assert "Name: — → Committee on Treaties" in history(f"/oversight-bodies/{body.id}")
     text = history(f"/obligations/{obligation.id}")
-    assert "title: Report yearly → Report every year" in text
+    assert "Title: Report yearly → Report every year" in text
     assert "system:tests" in text
     agreement_history = history(f"/agreements/{agreement.id}")
     assert "Report every year" in agreement_history

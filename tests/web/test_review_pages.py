@@ -100,7 +100,7 @@ def test_record_return_resubmit_and_approve_through_the_pages(app, sign_in, sche
     assert review_rows and review_rows[0][2] == "Scheduled"
     history = editor.get(url).page.by_id("history-heading").parent.text
     assert "Add the parties that did not report." in history
-    assert "status: submitted → approved" in history
+    assert "Status: submitted → approved" in history
 
 
 def test_a_forged_approval_by_the_recorder_is_refused(app, sign_in, npt):
