@@ -128,6 +128,14 @@ def for_model(model: type) -> Entity | None:
     return None
 
 
+def for_table(table_name: str) -> Entity | None:
+    """The description of the records a table holds, if it has one."""
+    for described in _registered.values():
+        if described.model.__tablename__ == table_name:
+            return described
+    return None
+
+
 def parts_of(name: str) -> list[tuple[Entity, str]]:
     """The entities whose changes belong in the history of a record of `name`, each with its
     column naming that record."""

@@ -37,7 +37,7 @@ from registry.audit.models import AuditEvent
 from registry.audit.queries import visible_events
 from registry.core.access import visible
 from registry.core.db import UTCDateTime
-from registry.core.entities import Entity, entities, find
+from registry.core.entities import Entity, entities, find, for_table
 from registry.core.entities import entity as describe
 from registry.core.enums import Classification
 from registry.exports.formats import JSONRows
@@ -55,11 +55,6 @@ def exportable() -> list[Entity]:
 def export_names() -> list[str]:
     """Every export's name, stored and derived."""
     return [described.name for described in exportable()] + list(DERIVED)
-
-
-def _described_tables() -> dict[str, Entity]:
-    """The description of each described table, by table name."""
-    return {described.model.__tablename__: described for described in entities()}
 
 
 @dataclass(frozen=True)
@@ -87,7 +82,6 @@ def export_table(
     dialect = db.session.get_bind().dialect.name
     selected, names, sources = [], [], {}
     joins = []
-    described_tables = _described_tables()
     for column in table.columns:
         if column.name in SECRET_COLUMNS:
             continue
@@ -96,7 +90,7 @@ def export_table(
         sources[column.name] = column
         for foreign_key in column.foreign_keys:
             target = foreign_key.column.table
-            referenced = described_tables.get(target.name)
+            referenced = for_table(target.name)
             if referenced is None or not referenced.reference_keys:
                 continue
             alias = aliased(target, name=f"ref_{column.name}")
