@@ -36,6 +36,7 @@ from registry.audit.queries import visible_events
 from registry.authorizations.models import Authorization, AuthorizationRule
 from registry.core.access import visible
 from registry.core.db import UTCDateTime
+from registry.core.entities import entity as described
 from registry.core.enums import Classification
 from registry.exports.formats import JSONRows
 from registry.extensions import db
@@ -90,7 +91,7 @@ def export_table(
 
     `only`, a query of ids, narrows the export to the records a list's filters select.
     """
-    model = ENTITIES[entity]
+    model = ENTITIES[entity] if entity in ENTITIES else described(entity).model
     base = (
         visible_events(clearance)
         if model is AuditEvent
