@@ -121,7 +121,9 @@ def insert_rows(
     dialect = connection.dialect
     compiled = insert(table).compile(dialect=dialect, column_keys=list(rows[0]))
     defaults = {column.key: _python_default(column) for column in compiled.insert_prefetch}
-    names = compiled.positiontup if compiled.positional else list(compiled.binds)
+    # The statement and the order of its parameters, as SQLAlchemy would send one row.
+    state = compiled.construct_expanded_state(rows[0])
+    names = list(state.positiontup if compiled.positional else state.parameters)
     # A column at a time: the conversions run in C loops (map, zip) instead of once per value.
     columns = []
     for name in names:
@@ -136,9 +138,9 @@ def insert_rows(
     if not compiled.positional:
         parameters = [dict(zip(names, values, strict=True)) for values in parameters]
     if rows_per_statement > 1 and dialect.name == "sqlite":
-        _insert_many_per_statement(connection, compiled.string, parameters, rows_per_statement)
+        _insert_many_per_statement(connection, state.statement, parameters, rows_per_statement)
     else:
-        connection.exec_driver_sql(compiled.string, parameters)
+        connection.exec_driver_sql(state.statement, parameters)
 
 
 def _bind_processor(table: Table, name: str, dialect):
