@@ -78,6 +78,7 @@ def record_many(actor: Actor, events: Sequence[PendingEvent]) -> None:
         return
     db.session.flush()
     prev_hash = _chain_head()
+    occurred_at = utcnow()  # appended together, in one statement: at one moment
     rows = []
     for pending in events:
         values = _chained(
@@ -89,10 +90,11 @@ def record_many(actor: Actor, events: Sequence[PendingEvent]) -> None:
             changes=pending.changes,
             reason=pending.reason,
             prev_hash=prev_hash,
+            occurred_at=occurred_at,
         )
         rows.append(values)
         prev_hash = values["hash"]
-    insert_rows(db.session.connection(), AuditEvent.__table__, rows)
+    insert_rows(db.session.connection(), AuditEvent.__table__, rows, rows_per_statement=500)
 
 
 def _chain_head() -> str:
@@ -116,10 +118,11 @@ def _chained(
     changes: dict | None,
     reason: str | None,
     prev_hash: str,
+    occurred_at: datetime | None = None,
 ) -> dict:
     """An event's column values, its hash linking it to `prev_hash`."""
     values = {
-        "occurred_at": utcnow(),
+        "occurred_at": occurred_at or utcnow(),
         "actor_id": actor.id if isinstance(actor, User) else None,
         "actor_label": actor.email if isinstance(actor, User) else f"system:{actor.label}",
         "action": action,

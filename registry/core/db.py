@@ -133,7 +133,7 @@ def insert_rows(
         else:
             values = list(map(itemgetter(name), rows))
         process = _bind_processor(table, name, dialect)
-        columns.append(values if process is None else list(map(process, values)))
+        columns.append(values if process is None else _processed(process, values))
     parameters: list = list(zip(*columns, strict=True))
     if not compiled.positional:
         parameters = [dict(zip(names, values, strict=True)) for values in parameters]
@@ -141,6 +141,18 @@ def insert_rows(
         _insert_many_per_statement(connection, state.statement, parameters, rows_per_statement)
     else:
         connection.exec_driver_sql(state.statement, parameters)
+
+
+def _processed(process: Callable, values: list) -> list:
+    """Each value converted, each distinct one once: a column repeats its dates and kinds."""
+    done: dict = {}
+    try:
+        return [
+            done[value] if value in done else done.setdefault(value, process(value))
+            for value in values
+        ]
+    except TypeError:  # a value that cannot be a key (JSON held as a dict): each converted
+        return list(map(process, values))
 
 
 def _bind_processor(table: Table, name: str, dialect):

@@ -150,6 +150,8 @@ class Importer:
         self._related: dict[tuple, Any] = {}  # records new ones point at, by model and id
         self._unique: dict[tuple[str, Any], int] = {}  # unique values of new records → row
         self._seen: dict[tuple, int] = {}  # match keys of the rows checked → row
+        self._plans: dict[tuple, list] = {}  # where each field comes from, by a row's columns
+        self._stamps: dict[str, datetime] = {}  # timestamps read, by their text
         self._rows = RowLoader(self.schema)  # one per batch: see _run_batch
 
     def run(self, data: bytes, fmt: str) -> ImportReport:
@@ -184,7 +186,7 @@ class Importer:
                 read.append((number, row, data, self._carried(row), self._matches.key(data)))
             except (RowProblem, RegistryError) as error:
                 report.add(number, error, self._column_of)
-        self._matches.load([data for _, _, data, _, _ in read])
+        self._matches.load([data for _, _, data, _, _ in read], [key for *_, key in read])
         created = []
         for number, row, data, carried, key in read:
             try:
@@ -307,11 +309,19 @@ class Importer:
 
     def _data(self, row: dict) -> dict:
         """The row as the service's input: references named by natural key resolved to ids."""
+        columns = tuple(row)
+        plan = self._plans.get(columns)  # a CSV file's rows all have the same columns
+        if plan is None:
+            plan = self._plans[columns] = [
+                (name, reference if reference and set(reference.keys) & set(row) else None)
+                for name, reference in self._sources
+                if name in row or (reference and set(reference.keys) & set(row))
+            ]
         data = {}
-        for name, reference in self._sources:
-            if reference and any(map(row.__contains__, reference.keys)):
+        for name, reference in plan:
+            if reference is not None:
                 data[name] = self._names.resolve(reference, row)
-            elif name in row:
+            else:
                 value = row[name]
                 if isinstance(value, dict | list):
                     raise RowProblem(name, "Expected a single value, not a list or object.")
@@ -333,8 +343,14 @@ class Importer:
                 raise RowProblem("version", "Not a valid version number.")
             carried["version"] = int(version)
         for name in CARRIED[1:]:
-            if row.get(name) not in (None, ""):
-                carried[name] = _timestamp(row[name], name)
+            text = row.get(name)
+            if text not in (None, ""):
+                stamp = self._stamps.get(text) if type(text) is str else None
+                if stamp is None:
+                    stamp = _timestamp(text, name)
+                    if type(text) is str:
+                        self._stamps[text] = stamp
+                carried[name] = stamp
         for reference in self._carried_references:
             if any(row.get(key) not in (None, "") for key in reference.keys):
                 carried[reference.id_column] = self._names.resolve(reference, row)

@@ -177,6 +177,7 @@ class Matches:
         self.model = described.model
         self.typed = typed  # a field's value as the schema loads it, from a row's data
         self._keys = [keys for keys in (described.natural_key, described.fallback_key) if keys]
+        self._forms = described.key_forms
         self._stored: dict[tuple, Any] = {}
 
     def key(self, data: dict) -> tuple | None:
@@ -187,26 +188,32 @@ class Matches:
                 return keys, values
         return None  # e.g. an agreement without a reference
 
-    def load(self, data: list[dict]) -> None:
-        """Load the stored records the rows may stand for, by the first field of each key."""
+    def load(self, data: list[dict], keys: list[tuple | None]) -> None:
+        """Load the stored records the rows may stand for, by the first field of each key.
+
+        `keys` are the rows' own (`key`); a fallback key is looked for on every row.
+        """
         self._stored = {}
-        for keys in self._keys:
-            firsts = set()
-            for values in data:
-                try:
-                    firsts.add(self._form(keys[0], self.typed(values, keys[0])))
-                except ValidationFailed:
-                    continue  # reported when the row itself is checked
+        for index, fields in enumerate(self._keys):
+            if index == 0:
+                firsts = {key[1][0] for key in keys if key is not None and key[0] is fields}
+            else:
+                firsts = set()
+                for values in data:
+                    try:
+                        firsts.add(self._value(values, fields[0]))
+                    except ValidationFailed:
+                        continue  # reported when the row itself is checked
             firsts.discard(None)
             query = select(self.model).order_by(self.model.id)
-            for record in load_in(query, getattr(self.model, keys[0]), firsts):
-                values = tuple(getattr(record, name) for name in keys)
+            for record in load_in(query, getattr(self.model, fields[0]), firsts):
+                values = tuple(getattr(record, name) for name in fields)
                 if any(value is not None for value in values):
-                    self._stored.setdefault((keys, values), record)
+                    self._stored.setdefault((fields, values), record)
 
     def existing(self, data: dict, key: tuple | None):
         """The stored record a row stands for, among those `load` loaded."""
-        if key is None:
+        if key is None or not self._stored:
             return None
         found = self._stored.get(key)
         if found is None and key[0] is not self._keys[-1]:  # a fallback key may still find it
@@ -215,11 +222,12 @@ class Matches:
         return found
 
     def _values(self, data: dict, keys: tuple[str, ...]) -> tuple | None:
-        values = tuple(self._form(name, self.typed(data, name)) for name in keys)
-        return None if all(value is None for value in values) else values
+        values = tuple([self._value(data, name) for name in keys])
+        return None if values.count(None) == len(values) else values
 
-    def _form(self, name: str, value):
-        form = self.described.key_forms.get(name)
+    def _value(self, data: dict, name: str):
+        value = self.typed(data, name)
+        form = self._forms.get(name)
         return form(value) if form is not None and type(value) is str else value
 
 

@@ -7,7 +7,7 @@ import io
 import json
 from typing import Any
 
-from registry.exports.formats import FORMATS, uncsv_cell
+from registry.exports.formats import FORMATS, QUOTE, uncsv_cell
 from registry.exports.importing.reporting import ImportFileError, RowProblem
 
 IMPORT_MAX_BYTES = 20 * 1024 * 1024
@@ -106,6 +106,8 @@ def _read_csv(text: str) -> tuple[list[str], list[tuple[int, Any]]]:
         rows: list[tuple[int, Any]] = []
         number = 0
         width = len(header)
+        # Without a formula quote anywhere, a cell's value is the cell, or null if empty.
+        value_of = uncsv_cell if QUOTE in text else _cell_or_null
         for cells in reader:
             if not cells:
                 continue  # a blank line
@@ -114,7 +116,11 @@ def _read_csv(text: str) -> tuple[list[str], list[tuple[int, Any]]]:
                 problem = f"Has {len(cells)} cells; the header has {width} columns."
                 rows.append((number, RowProblem("", problem)))
                 continue
-            rows.append((number, dict(zip(header, map(uncsv_cell, cells), strict=True))))
+            rows.append((number, dict(zip(header, map(value_of, cells), strict=True))))
     except csv.Error as error:
         raise ImportFileError(f"Not valid CSV near row {reader.line_num}: {error}.") from error
     return header, rows
+
+
+def _cell_or_null(cell: str) -> str | None:
+    return cell or None
