@@ -47,10 +47,12 @@ def references(described: Entity, columns: Iterable[str]) -> dict[str, Reference
     for column in described.model.__table__.columns:
         for foreign_key in column.foreign_keys:
             prefix = column.name.removesuffix("_id") + "_"
-            keys = tuple(
-                name for name in columns if name.startswith(prefix) and name != column.name
-            )
             target = find(foreign_key.column.table.name)
+            keys = tuple(
+                name
+                for name in columns
+                if target is not None and name.startswith(prefix) and name != column.name
+            )
             found[column.name] = Reference(column.name, target, keys)
     return found
 
