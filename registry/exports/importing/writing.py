@@ -33,7 +33,11 @@ class NewRecord:
 
 
 def write_new(
-    described: Entity, actor: Actor, reason: str | None, created: list[NewRecord], report
+    described: Entity,
+    actor: Actor,
+    reason: str | None,
+    created: list[NewRecord],
+    report: ImportReport,
 ) -> None:
     """Insert the new records in bulk, then append their audit events in one pass."""
     if not created:
