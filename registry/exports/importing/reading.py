@@ -29,9 +29,8 @@ def format_of(filename: str, fmt: str | None) -> str:
     return by_extension[extension]
 
 
-def decode(data: bytes, limit: int | None = None) -> str:
+def decode(data: bytes, limit: int = IMPORT_MAX_BYTES) -> str:
     """The file's text; only UTF-8 (with or without a byte-order mark) is accepted."""
-    limit = IMPORT_MAX_BYTES if limit is None else limit
     if len(data) > limit:
         raise ImportFileError(
             f"The file is {len(data):,} bytes; imports take at most {limit:,} bytes. "
@@ -51,11 +50,9 @@ def decode(data: bytes, limit: int | None = None) -> str:
     return text.removeprefix("\ufeff")
 
 
-def read_rows(
-    data: bytes, fmt: str, limit: int | None = None
-) -> tuple[list[str], list[tuple[int, Any]]]:
+def read_rows(data: bytes, fmt: str) -> tuple[list[str], list[tuple[int, Any]]]:
     """The columns seen and the numbered records of a file; records are dicts or problems."""
-    text = decode(data, limit)
+    text = decode(data)
     if not text.strip() and fmt != "jsonl":  # an empty JSON Lines file is an empty export
         raise ImportFileError("The file is empty.")
     if fmt == "csv":
