@@ -7,8 +7,9 @@ The app runs under gunicorn (2 workers) on 127.0.0.1. Measured: latency (p50/p95
 and API calls under 8 concurrent clients and the requests per second they get; the first and
 the last page of the agreements list; export throughput and peak memory beside the floor (the
 bare driver writing with Python's csv/json) and Datasette serving the same SQLite file; the
-reminder job. Each figure is the median of --repeat runs; comparisons come from the same run.
-Results go to bench/results/<timestamp>.json.
+reminder job; imports into an empty registry beside the bare driver inserting the same rows
+with their hashed audit events. Each figure is the median of --repeat runs; comparisons come
+from the same run. Results go to bench/results/<timestamp>.json.
 """
 
 from __future__ import annotations
