@@ -69,6 +69,16 @@ class AgreementService(EntityService):
         finally:
             _handed_out.reset(token)
 
+    def importing(self):
+        """References handed out to rows checked now stay taken until they are written."""
+        return self.reserving_references()
+
+    def imported_values(self, actor, data, *, loader):
+        # A new record enters as the file found it, like a fixture: its steps happened
+        # elsewhere. Changes to records already here go through every rule.
+        with self.recording_as_found():
+            return super().imported_values(actor, data, loader=loader)
+
     def change_status(
         self,
         actor: Actor,

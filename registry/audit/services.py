@@ -62,7 +62,7 @@ def record(
         entity_type=entity_type or (entity.__tablename__ if entity is not None else None),
         entity_id=entity.id if entity is not None else None,
         entity_label=getattr(entity, "label", None) if entity is not None else None,
-        changes=changes,
+        changes=jsonable(changes or {}),
         reason=reason,
         prev_hash=_chain_head(),
     )
@@ -78,6 +78,8 @@ def record_many(actor: Actor, events: Sequence[PendingEvent]) -> None:
         return
     db.session.flush()
     prev_hash = _chain_head()
+    occurred_at = utcnow()  # appended together, in one statement: at one moment
+    turned: dict = {}  # the batch's dates and kinds repeat: each distinct one turned once
     rows = []
     for pending in events:
         values = _chained(
@@ -86,13 +88,14 @@ def record_many(actor: Actor, events: Sequence[PendingEvent]) -> None:
             entity_type=pending.entity_type,
             entity_id=pending.entity_id,
             entity_label=pending.entity_label,
-            changes=pending.changes,
+            changes=_jsonable_changes(pending.changes, turned),
             reason=pending.reason,
             prev_hash=prev_hash,
+            occurred_at=occurred_at,
         )
         rows.append(values)
         prev_hash = values["hash"]
-    insert_rows(db.session.connection(), AuditEvent.__table__, rows)
+    insert_rows(db.session.connection(), AuditEvent.__table__, rows, rows_per_statement=500)
 
 
 def _chain_head() -> str:
@@ -113,20 +116,22 @@ def _chained(
     entity_type: str | None,
     entity_id: int | None,
     entity_label: str | None,
-    changes: dict | None,
+    changes: dict,
     reason: str | None,
     prev_hash: str,
+    occurred_at: datetime | None = None,
 ) -> dict:
-    """An event's column values, its hash linking it to `prev_hash`."""
+    """An event's column values, its hash linking it to `prev_hash`; `changes` as jsonable
+    turns them."""
     values = {
-        "occurred_at": utcnow(),
+        "occurred_at": occurred_at or utcnow(),
         "actor_id": actor.id if isinstance(actor, User) else None,
         "actor_label": actor.email if isinstance(actor, User) else f"system:{actor.label}",
         "action": action,
         "entity_type": entity_type,
         "entity_id": entity_id,
         "entity_label": entity_label,
-        "changes": jsonable(changes or {}),
+        "changes": changes,
         "reason": reason,
         "prev_hash": prev_hash,
     }
@@ -144,6 +149,32 @@ def jsonable(value):
         return value
     convert = _CONVERTERS.get(kind) or _CONVERTERS.setdefault(kind, _converter_for(kind))
     return convert(value)
+
+
+def _jsonable_changes(changes: dict, turned: dict) -> dict:
+    """jsonable(changes) for [before, after] lists, each distinct value turned once.
+
+    `turned` is kept by the caller for a batch, keyed by type and value: equal values of one
+    type turn alike (Decimal 1.0 and 1.00 both to "1").
+    """
+    result = {}
+    for key, change in changes.items():
+        if type(change) is not list:
+            result[str(key)] = jsonable(change)
+            continue
+        parts = []
+        for part in change:
+            if type(part) in _PLAIN:
+                parts.append(part)
+                continue
+            try:
+                parts.append(turned[type(part), part])
+            except KeyError:
+                parts.append(turned.setdefault((type(part), part), jsonable(part)))
+            except TypeError:  # a list or a dict: not a key
+                parts.append(jsonable(part))
+        result[str(key)] = parts
+    return result
 
 
 def _converter_for(kind: type) -> Callable:
@@ -176,7 +207,7 @@ def _jsonable_list(value) -> list:
 
 
 def _enum_value(value: Enum):
-    return value.value
+    return value._value_  # what .value reads, without the property's call
 
 
 def _isoformat(value: date) -> str:

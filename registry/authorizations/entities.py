@@ -32,6 +32,7 @@ AUTHORIZATIONS = Entity(
     service=authorizations,
     natural_key=("agreement_id", "requirement", "body_id", "submitted_on"),
     depends_on=("agreements", "authorization_rules", "oversight_bodies"),
+    import_carries=("recorded_by_id",),
     classified_by=("agreements", "agreement_id"),
     api_path="authorizations",
     labels={

@@ -121,7 +121,9 @@ def insert_rows(
     dialect = connection.dialect
     compiled = insert(table).compile(dialect=dialect, column_keys=list(rows[0]))
     defaults = {column.key: _python_default(column) for column in compiled.insert_prefetch}
-    names = compiled.positiontup if compiled.positional else list(compiled.binds)
+    # The statement and the order of its parameters, as SQLAlchemy would send one row.
+    state = compiled.construct_expanded_state(rows[0])
+    names = list(state.positiontup if compiled.positional else state.parameters)
     # A column at a time: the conversions run in C loops (map, zip) instead of once per value.
     columns = []
     for name in names:
@@ -131,14 +133,26 @@ def insert_rows(
         else:
             values = list(map(itemgetter(name), rows))
         process = _bind_processor(table, name, dialect)
-        columns.append(values if process is None else list(map(process, values)))
+        columns.append(values if process is None else _processed(process, values))
     parameters: list = list(zip(*columns, strict=True))
     if not compiled.positional:
         parameters = [dict(zip(names, values, strict=True)) for values in parameters]
     if rows_per_statement > 1 and dialect.name == "sqlite":
-        _insert_many_per_statement(connection, compiled.string, parameters, rows_per_statement)
+        _insert_many_per_statement(connection, state.statement, parameters, rows_per_statement)
     else:
-        connection.exec_driver_sql(compiled.string, parameters)
+        connection.exec_driver_sql(state.statement, parameters)
+
+
+def _processed(process: Callable, values: list) -> list:
+    """Each value converted, each distinct one once: a column repeats its dates and kinds."""
+    done: dict = {}
+    try:
+        return [
+            done[value] if value in done else done.setdefault(value, process(value))
+            for value in values
+        ]
+    except TypeError:  # a value that cannot be a key (JSON held as a dict): each converted
+        return list(map(process, values))
 
 
 def _bind_processor(table: Table, name: str, dialect):

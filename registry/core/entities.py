@@ -36,6 +36,14 @@ class Entity:
     # Records of one file that others in it point at: (the file's column naming a parent,
     # the column it matches). Parents are written first.
     tree: tuple[str, str] | None = None
+    # Fields that say which stored record an imported row stands for when its natural key
+    # finds none (a party without an ISO3 code is matched by its name).
+    fallback_key: tuple[str, ...] = ()
+    # How a key's text is stored, where not as written (ISO3 codes in capitals): column → form.
+    key_forms: dict[str, Any] = field(default_factory=dict)
+    # Columns the service does not take that an import keeps for the records it creates, beyond
+    # id, version, timestamps and archive (who recorded a review).
+    import_carries: tuple[str, ...] = ()
     # Why the entity cannot be imported, if it cannot; None when it can.
     not_importable: str | None = None
     exportable: bool = True

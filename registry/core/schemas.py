@@ -211,14 +211,15 @@ class RowLoader:
             for name, field in schema.load_fields.items()
         ]
         self._by_name = {key: (field, memo) for key, _, field, memo in self._plan}
-        self._validators = [getattr(schema, name) for name, _, _ in schema._hooks[VALIDATES_SCHEMA]]
+        hooks = type(schema).resolve_hooks()  # the decorated methods, as marshmallow finds them
+        self._validators = [getattr(schema, name) for name, _, _ in hooks[VALIDATES_SCHEMA]]
         self._quick = (
             schema.unknown == RAISE
             and not schema.partial
-            and not any(schema._hooks[hook] for hook in (PRE_LOAD, POST_LOAD, VALIDATES))
+            and not any(hooks[hook] for hook in (PRE_LOAD, POST_LOAD, VALIDATES))
             and all(
                 not many and not options.get("pass_original")
-                for _, many, options in schema._hooks[VALIDATES_SCHEMA]
+                for _, many, options in hooks[VALIDATES_SCHEMA]
             )
             and all(isinstance(field, _BY_CELL) for field in schema.load_fields.values())
         )

@@ -6,6 +6,8 @@ error anywhere rolls back the change together with its audit event.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -46,6 +48,19 @@ class EntityService:
         An import checking many rows together gives its own `loader` of this schema.
         """
         return self.prepare(self._load(data, loader), None, actor)
+
+    @contextmanager
+    def importing(self) -> Iterator[None]:
+        """Around an import of this entity's rows: all are checked before any is written."""
+        yield
+
+    def imported_values(self, actor: Actor, data: dict, *, loader: RowLoader) -> dict:
+        """A new record's values from an imported row: by default what `new_values` gives."""
+        return self.new_values(actor, data, loader=loader)
+
+    def import_update(self, actor: Actor, record_, data: dict, *, reason: str | None) -> None:
+        """Apply an imported row to the stored record it stands for, by every rule."""
+        self.update(actor, record_, data, reason=reason)
 
     def creation_changes(self, values: dict) -> dict:
         """What the audit event of a created record says changed."""

@@ -40,6 +40,7 @@ def json_encoder(encoder: json.JSONEncoder) -> Callable[[object], str]:
     The C encoder keeps state while it encodes (the containers it is inside, to refuse
     cycles), so each caller makes its own, for one export or one batch.
     """
+    # The json module has no public way to keep its C encoder between calls: made here once.
     if c_make_encoder is None or encoder.indent is not None:
         return encoder.encode
     encode_text = encode_basestring_ascii if encoder.ensure_ascii else encode_basestring

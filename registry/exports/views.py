@@ -34,7 +34,7 @@ from registry.core.errors import RegistryError
 from registry.core.permissions import Permission
 from registry.core.queries import matching
 from registry.exports.formats import FORMATS, MEDIA_TYPES, chunks
-from registry.exports.importing import IMPORTABLE, format_of, import_file
+from registry.exports.importing import format_of, import_file, importable
 from registry.exports.tables import (
     DEADLINE_COLUMNS,
     count_rows,
@@ -226,7 +226,7 @@ def _size(count: int) -> str:
 def _import_page(**context):
     return render_template(
         "exports/import.html",
-        entities=IMPORTABLE,
+        entities=importable(),
         formats=FORMATS,
         limit=_size(WEB_IMPORT_MAX_BYTES),
         page_title="Import records",
@@ -244,7 +244,7 @@ def imports():
         "entity": request.form.get("entity", ""),
         "format": request.form.get("format", ""),
     }
-    if chosen["entity"] not in IMPORTABLE:
+    if chosen["entity"] not in importable():
         return _import_page(chosen=chosen, file_error="Choose what the file holds."), 422
     upload = request.files.get("file")
     content = request.form.get("content", "")

@@ -9,7 +9,9 @@ PARTIES = Entity(
     model=Party,
     service=parties,
     reference_keys=(("iso3", "iso3"), ("name", "name")),
-    natural_key=("iso3",),  # or, without an ISO3 code, the name
+    natural_key=("iso3",),
+    fallback_key=("name",),
+    key_forms={"iso3": str.upper},
     api_path="parties",
     labels={
         "iso3": "ISO 3166-1 alpha-3 code",

@@ -10,6 +10,7 @@ REVIEWS = Entity(
     service=reviews,
     natural_key=("agreement_id", "obligation_id", "is_periodic", "due_on"),
     depends_on=("agreements", "obligations", "oversight_bodies"),
+    import_carries=("recorded_by_id",),
     classified_by=("agreements", "agreement_id"),
     api_path="reviews",
     labels={

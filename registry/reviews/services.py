@@ -69,6 +69,22 @@ class ReviewService(EntityService):
             )
         return super().update(actor, record_, data, **kwargs)
 
+    def import_update(self, actor, record_, data, *, reason):
+        if record_.status == ReviewStatus.APPROVED:
+            # An approved review is final: an import may repeat it, never change it.
+            current = self.schema().dump(record_)
+            if any(_text(current.get(name)) != _text(value) for name, value in data.items()):
+                raise ValidationFailed(
+                    {
+                        "status": [
+                            "An approved review cannot be changed; record a new review instead."
+                        ]
+                    },
+                    self.noun,
+                )
+            return
+        super().import_update(actor, record_, data, reason=reason)
+
     def prepare(self, values, existing, actor):
         # Whoever first records a review's content (it may have been scheduled by the system)
         # is its recorder, and so cannot approve it.
@@ -370,3 +386,8 @@ def _flush(noun: str) -> None:
 
 reviews = ReviewService()
 exit_steps = ExitStepService()
+
+
+def _text(value) -> str:
+    """A dumped or imported value as text, to tell whether an import would change it."""
+    return "" if value is None else str(value)

@@ -9,6 +9,7 @@ USERS = Entity(
     model=User,
     service=users,
     reference_keys=(("email", "email"),),
+    key_forms={"email": str.lower},
     not_importable="Users are invited and managed by administrators, not imported.",
     exportable=False,
     in_bundle=False,

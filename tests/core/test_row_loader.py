@@ -12,9 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
+import registry.entities  # noqa: F401 - every entity described, for the parameters
 from registry.agreements.schemas import AgreementSchema, TreatyActionSchema
+from registry.core.entities import entity as described
 from registry.core.schemas import Choice, Day, Period, Ref, RowLoader, WholeNumber
-from registry.exports.importing import SERVICES
+from registry.exports.importing import importable
 from registry.extensions import db
 
 # Cells any field may be given: blanks, wrong types, look-alikes and hostile text.
@@ -98,7 +100,7 @@ def stored_ids(make_agreement, make_party) -> list[int]:
     return ids
 
 
-@pytest.mark.parametrize("entity", sorted(SERVICES))
+@pytest.mark.parametrize("entity", sorted(importable()))
 @settings(
     max_examples=60,
     deadline=None,
@@ -106,7 +108,7 @@ def stored_ids(make_agreement, make_party) -> list[int]:
 )
 @given(data=st.data())
 def test_many_rows_load_as_marshmallow_loads_each(entity, stored_ids, data):
-    schema = SERVICES[entity].loader
+    schema = described(entity).service.loader
     batch = data.draw(st.lists(rows(schema, stored_ids), min_size=1, max_size=12))
     loader = RowLoader(schema)  # one loader for the batch: later rows meet remembered cells
     for row in batch:
@@ -134,13 +136,9 @@ def test_a_valid_row_is_loaded_without_marshmallow_and_a_bad_one_by_it(stored_id
 
 
 def test_a_schema_with_hooks_it_does_not_run_is_loaded_by_marshmallow():
-    assert not RowLoader(SERVICES["parties"].loader)._quick  # its post_load upper-cases ISO3
-    assert (
-        RowLoader(SERVICES["parties"].loader).load({"name": "X", "kind": "state", "iso3": "fra"})[
-            "iso3"
-        ]
-        == "FRA"
-    )
+    schema = described("parties").service.loader
+    assert not RowLoader(schema)._quick  # its post_load upper-cases ISO3
+    assert RowLoader(schema).load({"name": "X", "kind": "state", "iso3": "fra"})["iso3"] == "FRA"
     assert RowLoader(AgreementSchema())._quick
 
 
@@ -164,7 +162,7 @@ def test_equal_cells_of_different_types_load_as_their_own_type():
 
 
 def test_zero_and_minus_zero_load_as_the_amounts_they_are(stored_ids, make_obligation):
-    schema = SERVICES["measurements"].loader
+    schema = described("measurements").service.loader
     loader = RowLoader(schema)
     row = {
         "obligation_id": make_obligation().id,
