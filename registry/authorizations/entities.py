@@ -1,5 +1,6 @@
 """Authorisation rules and steps, as the generic machinery sees them."""
 
+from registry.authorizations.filters import AuthorizationListFilters
 from registry.authorizations.models import Authorization, AuthorizationRule
 from registry.authorizations.services import authorization_rules, authorizations
 from registry.core.entities import Entity
@@ -20,6 +21,7 @@ AUTHORIZATIONS = Entity(
     natural_key=("agreement_id", "requirement", "body_id", "submitted_on"),
     depends_on=("agreements", "authorization_rules", "oversight_bodies"),
     classified_by=("agreements", "agreement_id"),
+    filters=AuthorizationListFilters,
     api_path="authorizations",
     labels={"body_id": "Body", "rule_id": "Rule"},
 )

@@ -1,6 +1,7 @@
 """Parties, as the generic machinery sees them."""
 
 from registry.core.entities import Entity
+from registry.parties.filters import PartyListFilters
 from registry.parties.models import Party
 from registry.parties.services import parties
 
@@ -10,6 +11,7 @@ PARTIES = Entity(
     service=parties,
     reference_keys=(("iso3", "iso3"), ("name", "name")),
     natural_key=("iso3",),  # or, without an ISO3 code, the name
+    filters=PartyListFilters,
     api_path="parties",
     labels={"iso3": "ISO 3166-1 code"},
 )
