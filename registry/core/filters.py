@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 from sqlalchemy import Select, select
 
 from registry.core.access import visible
@@ -68,10 +68,6 @@ class Filters(Schema):
             return data
         return {key: data[key] for key in data if data[key] not in ("", None)}
 
-    @classmethod
-    def parameters(cls) -> list[str]:
-        return sorted(cls().fields)
-
 
 class ListFilters(Filters):
     """A paged, sorted list of one model's records within the reader's clearance.
@@ -90,6 +86,11 @@ class ListFilters(Filters):
     per_page = fields.Integer(validate=validate.Range(1, MAX_PER_PAGE))
     order = order_field(metadata={"description": "asc or desc; `direction` is the same."})
     direction = order_field(metadata={"description": "The same as `order`."})
+
+    @validates_schema
+    def one_order(self, values: dict, **kwargs) -> None:
+        if values.get("order") and values.get("direction") not in (None, values["order"]):
+            raise ValidationError("Give order or direction, not both.", "direction")
 
     def descending(self, values: dict) -> bool:
         return (values.get("order") or values.get("direction") or self.default_order) == "desc"

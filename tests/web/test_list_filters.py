@@ -181,3 +181,10 @@ def test_a_bad_status_names_the_values_it_may_take(client, api_as):
     answer = api_as("viewer").get("/api/v1/agreements?status=nonsense").get_json()
     assert answer["status"] == 400
     assert "in_force" in " ".join(answer["errors"]["status"])
+
+
+def test_order_and_direction_are_one_parameter(client):
+    assert client.get("/agreements?order=asc&direction=asc").status_code == 200
+    refused = client.get("/agreements?order=asc&direction=desc")
+    assert refused.status_code == 400
+    assert "<code>direction</code>" in refused.get_data(as_text=True)
