@@ -1,5 +1,6 @@
 """Agreements and treaty actions, as the generic machinery sees them."""
 
+from registry.agreements.filters import AgreementListFilters, TreatyActionListFilters
 from registry.agreements.models import Agreement, TreatyAction
 from registry.agreements.services import agreements, treaty_actions
 from registry.core.entities import Entity
@@ -11,7 +12,9 @@ AGREEMENTS = Entity(
     reference_keys=(("reference", "reference"),),
     natural_key=("reference",),
     tree=("parent_reference", "reference"),
+    filters=AgreementListFilters,
     api_path="agreements",
+    public_read=True,
     labels={
         "parent_id": "Amends or supplements",
         "concluded_on": "Signed or concluded on",
@@ -38,6 +41,7 @@ TREATY_ACTIONS = Entity(
     natural_key=("agreement_id", "party_id", "kind", "effective_on"),
     depends_on=("agreements", "parties"),
     classified_by=("agreements", "agreement_id"),
+    filters=TreatyActionListFilters,
     api_path="treaty-actions",
     labels={
         "kind": "Action",

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from registry.agreements import lifecycle, queries, rules
+from registry.agreements.filters import AgreementListFilters
 from registry.agreements.models import Agreement, TreatyAction
 from registry.agreements.services import agreements, treaty_actions
 from registry.audit.queries import history_of
@@ -30,6 +31,7 @@ from registry.core.enums import (
     TreatyActionKind,
 )
 from registry.core.errors import Conflict, RuleViolation, ValidationFailed
+from registry.core.filters import load_filters
 from registry.core.periods import describe_period
 from registry.core.permissions import Permission, can
 from registry.core.queries import paginate
@@ -46,7 +48,7 @@ from registry.web.forms import Field, enum_choices, field_errors, record_choices
 
 blueprint = Blueprint("agreements", __name__)
 
-PER_PAGE_CHOICES = (25, 50, 100)
+DEFAULT_PER_PAGE = 50
 ACTIONS_SHOWN = 50  # the most recent treaty actions on an agreement's page; the rest on request
 
 
@@ -195,37 +197,15 @@ Crud(
 ).register()
 
 
-def read_filters(args) -> queries.AgreementFilters:
-    def choice(name, enum_cls):
-        value = args.get(name, "")
-        return value if value in enum_cls.values() else ""
-
-    try:
-        in_force_on = date.fromisoformat(args.get("in_force_on", ""))
-    except ValueError:
-        in_force_on = None
-    return queries.AgreementFilters(
-        text=args.get("q", "")[:200],
-        party=args.get("party", "")[:200],
-        instrument_type=choice("instrument_type", InstrumentType),
-        legal_nature=choice("legal_nature", LegalNature),
-        status=choice("status", AgreementStatus),
-        region=choice("region", Region),
-        classification=choice("classification", Classification),
-        in_force_on=in_force_on,
-        sort=args.get("sort", "concluded") if args.get("sort") in queries.SORTS else "concluded",
-        descending=args.get("direction", "desc") != "asc",
-    )
-
-
 @blueprint.get("/agreements")
 @public
 def index():
-    filters = read_filters(request.args)
-    per_page = request.args.get("per_page", 50, type=int)
-    per_page = per_page if per_page in PER_PAGE_CHOICES else 50
+    schema = AgreementListFilters()
+    values = load_filters(schema, request.args)
+    filters = schema.search(values)
+    per_page = values.get("per_page") or DEFAULT_PER_PAGE
     clearance = clearance_of(current_user)
-    asked_page = request.args.get("page", 1, type=int) or 1
+    asked_page = values["page"]
     args = {key: value for key, value in request.args.items() if key != "page" and value}
     authenticated = current_user.is_authenticated
 

@@ -10,7 +10,7 @@ from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from registry.core.errors import ValidationFailed
+from registry.core.errors import BadFilter, ValidationFailed
 from registry.extensions import db
 
 PREFIX = "/api/"
@@ -45,7 +45,8 @@ def error_response(status: int, message: str, errors: dict | None = None, header
 
 
 def validation_response(error: ValidationFailed):
-    return error_response(422, str(error), error.messages)
+    """422 for a record's invalid fields; 400 for a query string a list does not take."""
+    return error_response(400 if isinstance(error, BadFilter) else 422, str(error), error.messages)
 
 
 def _as_lists(errors: dict) -> dict[str, list[str]]:

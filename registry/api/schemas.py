@@ -6,17 +6,18 @@ A record's response schema is its input schema plus the fields the registry keep
 
 from __future__ import annotations
 
+from functools import cache
+
 from marshmallow import Schema, fields, validate
 from sqlalchemy import types as sa_types
 
 from registry.core.db import UTCDateTime
-from registry.core.enums import AuditAction, Classification, DeadlineKind
-from registry.core.schemas import LARGEST_ID, Amount, Period, WholeNumber
-
-MAX_PER_PAGE = 100
-MAX_PAGE = 100_000
+from registry.core.enums import Classification, DeadlineKind
+from registry.core.filters import Filters, a_date
+from registry.core.schemas import Amount, Period, WholeNumber
 
 
+@cache  # one class per entity, however many apps are made
 def record_schema(input_schema: type[Schema], name: str, model) -> type[Schema]:
     """The response schema of one record: what may be written, and what the registry keeps."""
     written = input_schema().fields
@@ -61,6 +62,7 @@ def _decimal(*, required: bool) -> fields.Decimal:
     )
 
 
+@cache
 def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
     """A page of records with where it sits in the whole list."""
     return Schema.from_dict(
@@ -73,28 +75,6 @@ def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
         },
         name=f"{name}PageSchema",
     )
-
-
-def list_arguments(name: str, sorts: list[str], extra: dict[str, fields.Field]) -> type[Schema]:
-    """The query string of a list: filters, sorting and pagination, as in the web lists."""
-    return Schema.from_dict(
-        {
-            **extra,
-            "sort": fields.String(validate=validate.OneOf(sorts), load_default=sorts[0]),
-            "order": fields.String(validate=validate.OneOf(["asc", "desc"]), load_default="asc"),
-            "page": fields.Integer(validate=validate.Range(1, MAX_PAGE), load_default=1),
-            "per_page": fields.Integer(validate=validate.Range(1, MAX_PER_PAGE), load_default=25),
-        },
-        name=f"{name}QuerySchema",
-    )
-
-
-def record_id(**kwargs) -> fields.Integer:
-    return fields.Integer(validate=validate.Range(1, LARGEST_ID), **kwargs)
-
-
-def search_text() -> fields.String:
-    return fields.String(validate=validate.Length(max=200))
 
 
 class ReasonBodySchema(Schema):
@@ -124,8 +104,8 @@ class PartiesOnSchema(Schema):
     parties = fields.List(fields.Nested(StandingSchema), required=True)
 
 
-class PartiesOnArguments(Schema):
-    as_of = fields.Date(metadata={"description": "The date asked about; today by default."})
+class PartiesOnArguments(Filters):
+    as_of = a_date(metadata={"description": "The date asked about; today by default."})
 
 
 class DeadlineSchema(Schema):
@@ -138,15 +118,6 @@ class DeadlineSchema(Schema):
     classification = fields.Enum(Classification, by_value=True, required=True)
     responsible_ids = fields.List(fields.Integer(), required=True)
     oversight_body_id = fields.Integer(allow_none=True)
-
-
-class DeadlineArguments(Schema):
-    start = fields.Date(metadata={"description": "First due date listed; a year ago by default."})
-    end = fields.Date(metadata={"description": "Last due date listed; a year ahead by default."})
-    kind = fields.Enum(DeadlineKind, by_value=True)
-    agreement_id = record_id()
-    page = fields.Integer(validate=validate.Range(1, MAX_PAGE), load_default=1)
-    per_page = fields.Integer(validate=validate.Range(1, MAX_PER_PAGE), load_default=25)
 
 
 class AuditEventSchema(Schema):
@@ -170,18 +141,6 @@ class AuditPageSchema(Schema):
         allow_none=True,
         metadata={"description": "Pass as `after` for the next page; null on the last page."},
     )
-
-
-class AuditArguments(Schema):
-    after = fields.Integer(
-        validate=validate.Range(0, 2**62),
-        load_default=0,
-        metadata={"description": "List events with ids above this one (keyset pagination)."},
-    )
-    limit = fields.Integer(validate=validate.Range(1, 1000), load_default=100)
-    entity_type = fields.String(validate=validate.Length(max=40))
-    entity_id = record_id()
-    action = fields.Enum(AuditAction, by_value=True)
 
 
 def field_properties(self, field, **kwargs) -> dict:

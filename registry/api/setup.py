@@ -19,7 +19,8 @@ class RegistryApi(Api):
 
 def init_api(app: Flask) -> None:
     from registry.api import schemas
-    from registry.api.resources import blueprint
+    from registry.api.feature_endpoints import register_feature_endpoints
+    from registry.api.resources import build_blueprint
     from registry.api.views import blueprint as pages
 
     app.config.update(
@@ -43,6 +44,8 @@ def init_api(app: Flask) -> None:
     api.spec.components.security_scheme("token", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"token": []}, {}]
     api.ma_plugin.converter.add_attribute_function(schemas.field_properties)
+    blueprint, resources = build_blueprint()
+    register_feature_endpoints(blueprint, resources)
     csrf.exempt(blueprint)  # token callers have no session; session writes are checked itself
     api.register_blueprint(blueprint)
     app.register_blueprint(pages)

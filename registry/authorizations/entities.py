@@ -1,5 +1,6 @@
 """Authorisation rules and steps, as the generic machinery sees them."""
 
+from registry.authorizations.filters import AuthorizationListFilters
 from registry.authorizations.models import Authorization, AuthorizationRule
 from registry.authorizations.services import authorization_rules, authorizations
 from registry.core.entities import Entity
@@ -34,6 +35,7 @@ AUTHORIZATIONS = Entity(
     depends_on=("agreements", "authorization_rules", "oversight_bodies"),
     import_carries=("recorded_by_id",),
     classified_by=("agreements", "agreement_id"),
+    filters=AuthorizationListFilters,
     api_path="authorizations",
     labels={
         "body_id": "Body",

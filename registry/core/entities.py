@@ -59,9 +59,14 @@ class Entity:
     part_of: tuple[str, str] | None = None
     # The deadline sources this entity contributes (asked by the deadline list).
     deadlines: tuple[Any, ...] = ()
-    # Filled in by the API's generic resources and the web lists.
-    filters: type | None = None  # the list's one filter schema
-    api_path: str | None = None  # "/api/v1/<api_path>", None: no generic API resource
+    # The list's one filter schema (a `registry.core.filters.ListFilters`), read alike by the
+    # web list, the API list and the downloads.
+    filters: type | None = None
+    # "/api/v1/<api_path>": the API lists, creates, reads, changes, archives and restores
+    # records of this kind there (it needs `service` and a ListFilters). None: no resource.
+    api_path: str | None = None
+    # Anyone, signed in or not, may read its public records there, as on the web.
+    public_read: bool = False
 
     @property
     def noun(self) -> str:

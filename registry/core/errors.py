@@ -24,6 +24,16 @@ class ValidationFailed(RegistryError):
         return prefix + " | ".join(parts)
 
 
+class BadFilter(ValidationFailed):
+    """A list's query string named a parameter it does not take, or a value it cannot take."""
+
+    def __init__(self, messages: dict):
+        super().__init__(messages, None)
+
+    def summary(self) -> str:
+        return "Some parameters were not accepted: " + super().summary()
+
+
 class Conflict(RegistryError):
     """The record changed since it was read, or a unique value is already taken."""
 

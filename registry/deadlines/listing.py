@@ -1,6 +1,7 @@
-"""The deadline list as people read it: filters from a query string, the CSV, the month grid.
+"""The deadline list as people read it: the search its filters ask for, the CSV, the month grid.
 
-No Flask here: the views hand in the query arguments as a mapping and render what comes back.
+No Flask here: the views hand in the values the list's filter schema loaded (`filters`) and
+render what comes back.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from registry.agreements.models import Agreement
 from registry.core.access import visible
 from registry.core.enums import Classification, DeadlineKind
 from registry.core.schemas import EARLIEST_DATE, LATEST_DATE
+from registry.deadlines.filters import agreement_asked, window
 from registry.deadlines.queries import Deadline, DeadlineFilters, DeadlineQuery
 from registry.exports.formats import csv_cell
 from registry.extensions import db
@@ -42,7 +44,7 @@ KIND_OPTIONS = [(kind.value, kind.label) for kind in DeadlineKind]
 
 @dataclass(frozen=True)
 class Choices:
-    """What the filter selects offer; a submitted value outside them is ignored."""
+    """What the filter selects offer."""
 
     owners: list[tuple[int, str]]
     bodies: list[tuple[int, str]]
@@ -95,19 +97,19 @@ class SearchResult:
 
 def run_search(
     clearance: Classification,
-    args: Mapping[str, str],
+    values: Mapping,
     *,
     reader_id: int | None,
     today: date,
     month: Month | None = None,
 ) -> SearchResult:
-    """Read a reader's search from query arguments and find the deadlines it asks for.
+    """Find the deadlines a search asks for, from the values `DeadlineListFilters` loaded.
 
-    Values that are not among the choices offered are ignored. The owners offered are the
-    people responsible for records of the kinds the other filters find, within the reader's
-    clearance, so the list names no one the reader could not otherwise see.
-    The agreement is named by its reference (or id). The window is `month` if given, else the
-    `from` and `to` arguments or a year either side.
+    The owners offered are the people responsible for records of the kinds the other filters
+    find, within the reader's clearance, so the list names no one the reader could not
+    otherwise see; an owner asked for by id who is not among them finds nothing.
+    The agreement is named by its reference (or id). The window is `month` if given (or the
+    `month` asked for), else the `from` and `to` dates or a year either side.
     """
     bodies = [
         (row.id, row.name)
@@ -117,23 +119,24 @@ def run_search(
             ).order_by(OversightBody.name)
         )
     ]
-    asked = args.get("agreement", "").strip()[:200]
+    asked = agreement_asked(values)
     agreement = _agreement(asked, clearance) or ((0, asked) if asked else None)
-    start, end = (month.first, month.last) if month else read_window(args, today)
-    kind = args.get("kind", "")
+    if month is None and values.get("month"):
+        month = parse_month(values["month"], today)
+    start, end = (month.first, month.last) if month else read_window(values, today)
     search = DeadlineSearch(
         start=start,
         end=end,
-        kind=DeadlineKind(kind) if kind in DeadlineKind.values() else None,
-        body_id=_choice(args.get("body"), bodies),
+        kind=values.get("kind"),
+        body_id=values.get("body"),
         agreement=agreement,
-        mine=reader_id is not None and args.get("mine", "") in ("1", "on", "true", "yes"),
+        mine=reader_id is not None and bool(values.get("mine")),
     )
     filters = DeadlineFilters(
         kind=search.kind, body_id=search.body_id, agreement_id=search.agreement_id
     )
     owners = _people(DeadlineQuery(clearance, start, end, filters, today=today).responsible_ids())
-    search = replace(search, owner_id=_choice(args.get("owner"), owners))
+    search = replace(search, owner_id=values.get("owner"))
     wanted = reader_id if search.mine else search.owner_id
     found = DeadlineQuery(clearance, start, end, replace(filters, owner_id=wanted), today=today)
     return SearchResult(search, Choices(owners, bodies), found)
@@ -150,27 +153,11 @@ def _agreement(text: str, clearance: Classification) -> tuple[int, str] | None:
     return (row.id, row.reference) if row else None
 
 
-def read_window(args: Mapping[str, str], today: date) -> tuple[date, date]:
-    """The `from` and `to` dates asked for, each defaulting to a year from today."""
-    start = parse_day(args.get("from")) or today - LOOK_BACK
-    end = parse_day(args.get("to")) or today + LOOK_AHEAD
-    return (start, end) if start <= end else (end, start)
-
-
-def parse_day(text: str | None) -> date | None:
-    """An ISO date within the registry's range, or None."""
-    try:
-        day = date.fromisoformat((text or "").strip())
-    except ValueError:
-        return None
-    return day if EARLIEST_DATE <= day <= LATEST_DATE else None
-
-
-def _choice(text: str | None, options: list[tuple[int, str]]) -> int | None:
-    text = (text or "").strip()
-    if not text.isdigit() or len(text) > 10:
-        return None
-    return int(text) if any(key == int(text) for key, _ in options) else None
+def read_window(values: Mapping, today: date) -> tuple[date, date]:
+    """The first and last due dates asked for, each defaulting to a year from today."""
+    start, end = window(values)
+    start, end = start or today - LOOK_BACK, end or today + LOOK_AHEAD
+    return (start, end) if start <= end else (end, start)  # one day asked, beyond the other
 
 
 def _people(user_ids: set[int]) -> list[tuple[int, str]]:

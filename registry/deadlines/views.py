@@ -24,8 +24,10 @@ from registry.core.access import clearance_of
 from registry.core.db import utcnow, write_transaction
 from registry.core.enums import AuditAction
 from registry.core.errors import RuleViolation
+from registry.core.filters import load_filters
 from registry.core.permissions import Permission
 from registry.deadlines import feeds, listing
+from registry.deadlines.filters import DeadlineListFilters
 from registry.deadlines.queries import COUNT_CAP
 from registry.extensions import db
 from registry.users.models import User
@@ -36,14 +38,19 @@ blueprint = Blueprint("deadlines", __name__)
 PER_PAGE = 100
 
 
-def _search(today: date, month: listing.Month | None = None) -> listing.SearchResult:
+def _search(today: date, month: listing.Month | None = None, asked=None) -> listing.SearchResult:
     return listing.run_search(
         clearance_of(current_user),
-        request.args,
+        _asked() if asked is None else asked,
         reader_id=current_user.id,
         today=today,
         month=month,
     )
+
+
+def _asked() -> dict:
+    """The query string as the deadline list reads it everywhere; 400 if it refuses it."""
+    return load_filters(DeadlineListFilters, request.args)
 
 
 def _without_window(args: dict[str, str]) -> dict[str, str]:
@@ -54,25 +61,28 @@ def _without_window(args: dict[str, str]) -> dict[str, str]:
 @requires(Permission.READ)
 def index():
     today = date.today()
-    result = _search(today)
+    asked = _asked()
+    result = _search(today, asked=asked)
     found = result.found
+    per_page = asked.get("per_page") or PER_PAGE
     total = found.count(cap=COUNT_CAP)
-    last_page = ceil(total / PER_PAGE) if total < COUNT_CAP else None  # None: not counted
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    last_page = ceil(total / per_page) if total < COUNT_CAP else None  # None: not counted
+    page = asked["page"]
     if last_page is not None:
         page = min(page, max(last_page, 1))
-    shown = found.first(page * PER_PAGE + 1)  # one more, to know whether a next page exists
+    shown = found.first(page * per_page + 1)  # one more, to know whether a next page exists
+    kept = {"per_page": str(asked["per_page"])} if asked.get("per_page") else {}
     return render_template(
         "deadlines/index.html",
-        deadlines=shown[(page - 1) * PER_PAGE : page * PER_PAGE],
+        deadlines=shown[(page - 1) * per_page : page * per_page],
         total=total,
         counted_all=total < COUNT_CAP,
         overdue=found.count_overdue(cap=COUNT_CAP),
         page=page,
         last_page=last_page,
-        more=len(shown) > page * PER_PAGE,
+        more=len(shown) > page * per_page,
         search=result.search,
-        args=result.search.args(),
+        args={**result.search.args(), **kept},
         month_args=_without_window(result.search.args()),
         choices=result.choices,
         kinds=listing.KIND_OPTIONS,
@@ -111,8 +121,9 @@ def export_csv():
 @requires(Permission.READ)
 def month():
     today = date.today()
-    shown = listing.parse_month(request.args.get("month"), today)
-    result = _search(today, shown)
+    asked = _asked()
+    shown = listing.parse_month(asked.get("month"), today)
+    result = _search(today, shown, asked)
     deadlines = result.found.first()
     return render_template(
         "deadlines/calendar.html",

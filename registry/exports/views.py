@@ -23,16 +23,16 @@ from flask import (
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from registry.agreements import queries as agreement_queries
-from registry.audit.models import AuditEvent
 from registry.audit.queries import visible_events
 from registry.audit.services import record
-from registry.core.access import clearance_of, visible
+from registry.core.access import clearance_of
 from registry.core.db import write_transaction
+from registry.core.entities import entity
 from registry.core.enums import AuditAction
 from registry.core.errors import RegistryError
+from registry.core.filters import load_filters
 from registry.core.permissions import Permission
-from registry.core.queries import matching
+from registry.deadlines.filters import DeadlineListFilters
 from registry.exports.formats import FORMATS, MEDIA_TYPES, chunks
 from registry.exports.importing import format_of, import_file, importable
 from registry.exports.tables import (
@@ -43,8 +43,6 @@ from registry.exports.tables import (
     stream_batches,
 )
 from registry.extensions import db
-from registry.oversight.models import OversightBody
-from registry.parties.models import Party
 from registry.web.access import requires
 
 blueprint = Blueprint("exports", __name__)
@@ -94,58 +92,51 @@ def _table_download(entity: str, fmt: str, only, filters: dict) -> Response:
     )
 
 
-@_route("/agreements/export", "agreements")
-@requires(Permission.EXPORT)
-def agreements(fmt: str):
-    from registry.agreements.views import read_filters
-
-    filters = read_filters(request.args)
-    only = agreement_queries.search_agreements(clearance_of(current_user), filters)
+def _list_download(name: str, fmt: str) -> Response:
+    """Every row of a described list that its query string asks for, as the list reads it."""
+    described = entity(name)
+    filters = described.filters()
+    values = load_filters(filters, request.args)
+    only = filters.query(clearance_of(current_user), values)
     shown = {
         key: value
         for key, value in request.args.items()
-        if key not in ("page", "per_page", "sort", "direction") and value
+        if key not in ("page", "per_page", "sort", "order", "direction") and value
     }
-    return _table_download("agreements", fmt, only, shown)
+    return _table_download(name, fmt, only, shown)
+
+
+@_route("/agreements/export", "agreements")
+@requires(Permission.EXPORT)
+def agreements(fmt: str):
+    return _list_download("agreements", fmt)
 
 
 @_route("/parties/export", "parties")
 @requires(Permission.EXPORT)
 def parties(fmt: str):
-    text = request.args.get("q", "").strip()[:200]
-    only = matching(visible_query(Party), text, Party.name, exact=(Party.iso3, text.upper()))
-    return _table_download("parties", fmt, only, {"q": text})
+    return _list_download("parties", fmt)
 
 
 @_route("/oversight-bodies/export", "oversight_bodies")
 @requires(Permission.EXPORT)
 def oversight_bodies(fmt: str):
-    text = request.args.get("q", "").strip()[:200]
-    only = matching(
-        visible_query(OversightBody), text, OversightBody.name, OversightBody.short_name
-    )
-    return _table_download("oversight_bodies", fmt, only, {"q": text})
+    return _list_download("oversight_bodies", fmt)
 
 
 @_route("/audit/export", "audit_events")
 @requires(Permission.EXPORT)
 def audit_events(fmt: str):
-    from registry.core.enums import AuditAction as Action
     from registry.core.permissions import can
 
     if not can(current_user, Permission.AUDIT):  # the trail itself needs both permissions
         from registry.web.access import refuse
 
         refuse(f"GET {request.path} needs permission {Permission.AUDIT.value}")
-    only = visible_events(clearance_of(current_user))
-    action = request.args.get("action", "")
-    if action in Action.values():
-        only = only.where(AuditEvent.action == action)
-    entity_type = request.args.get("entity_type", "")[:40]
-    if entity_type:
-        only = only.where(AuditEvent.entity_type == entity_type)
-    filters = {"action": action if action in Action.values() else "", "entity_type": entity_type}
-    return _table_download("audit_events", fmt, only, filters)
+    filters = entity("audit_events").filters()
+    values = load_filters(filters, request.args)
+    only = filters.matching(visible_events(clearance_of(current_user)), values)
+    return _table_download("audit_events", fmt, only, filters.shown(values))
 
 
 @_route("/deadlines/export", "deadlines")
@@ -154,20 +145,15 @@ def deadlines(fmt: str):
     from registry.deadlines import listing
 
     today = date.today()
+    values = load_filters(DeadlineListFilters, request.args)
     result = listing.run_search(
-        clearance_of(current_user), request.args, reader_id=current_user.id, today=today
+        clearance_of(current_user), values, reader_id=current_user.id, today=today
     )
     found = result.found.first()
     batches = deadline_records(found, today=today)  # names are looked up now, not streaming
     return _download(
         "deadlines", fmt, DEADLINE_COLUMNS, lambda: batches, len(found), result.search.args()
     )
-
-
-def visible_query(model):
-    from sqlalchemy import select
-
-    return visible(select(model), model, clearance_of(current_user))
 
 
 @blueprint.get("/exports/bundle.zip")

@@ -1,6 +1,7 @@
 """Obligations and measurements, as the generic machinery sees them."""
 
 from registry.core.entities import Entity
+from registry.obligations.filters import MeasurementListFilters, ObligationListFilters
 from registry.obligations.models import Measurement, Obligation
 from registry.obligations.services import measurements, obligations
 
@@ -13,6 +14,7 @@ OBLIGATIONS = Entity(
     natural_key=("agreement_id", "article_reference", "title"),
     depends_on=("agreements", "parties", "oversight_bodies"),
     classified_by=("agreements", "agreement_id"),
+    filters=ObligationListFilters,
     api_path="obligations",
     labels={
         "article_reference": "Article",
@@ -29,6 +31,7 @@ MEASUREMENTS = Entity(
     natural_key=("obligation_id", "party_id", "period_start", "period_end"),
     depends_on=("obligations", "parties"),
     classified_by=("obligations", "obligation_id"),
+    filters=MeasurementListFilters,
     api_path="measurements",
     labels={
         "period_start": "Period starts",

@@ -1,6 +1,7 @@
 """Oversight bodies, as the generic machinery sees them."""
 
 from registry.core.entities import Entity
+from registry.oversight.filters import OversightBodyListFilters
 from registry.oversight.models import OversightBody, SittingDay
 from registry.oversight.services import oversight_bodies, sitting_days
 
@@ -11,6 +12,7 @@ OVERSIGHT_BODIES = Entity(
     reference_keys=(("name", "name"),),
     natural_key=("name",),
     tree=("parent_name", "name"),
+    filters=OversightBodyListFilters,
     api_path="oversight-bodies",
     labels={
         "parent_id": "Part of",

@@ -12,10 +12,12 @@ from registry.core.access import clearance_of, visible
 from registry.core.db import write_transaction
 from registry.core.enums import OversightBodyKind
 from registry.core.errors import ValidationFailed
+from registry.core.filters import load_filters
 from registry.core.permissions import Permission
-from registry.core.queries import matching, paginate
+from registry.core.queries import paginate
 from registry.extensions import db
 from registry.obligations.models import Obligation
+from registry.oversight.filters import OversightBodyListFilters
 from registry.oversight.models import OversightBody, SittingDay
 from registry.oversight.services import oversight_bodies, sitting_days
 from registry.web.access import load_visible, requires
@@ -23,6 +25,7 @@ from registry.web.crud import Crud, Parent
 from registry.web.forms import Field, enum_choices, field_errors, record_choices
 
 MAX_CALENDAR_BYTES = 200_000
+PER_PAGE = 100
 
 blueprint = Blueprint("oversight", __name__)
 
@@ -84,17 +87,13 @@ Crud(
 @blueprint.get("/oversight-bodies")
 @requires(Permission.READ)
 def index():
-    text = request.args.get("q", "").strip()[:200]
-    query = matching(
-        visible(select(OversightBody), OversightBody, clearance_of(current_user)),
-        text,
-        OversightBody.name,
-        OversightBody.short_name,
-    )
+    filters = OversightBodyListFilters()
+    values = load_filters(filters, request.args)
     rows, total, page, last_page = paginate(
-        query.order_by(OversightBody.name),
-        page=request.args.get("page", 1, type=int) or 1,
-        per_page=100,
+        filters.query(clearance_of(current_user), values),
+        page=values["page"],
+        per_page=values.get("per_page") or PER_PAGE,
+        reverse_order=filters.ordering(values, reverse=True),
     )
     return render_template(
         "oversight/index.html",
@@ -102,7 +101,8 @@ def index():
         total=total,
         page=page,
         last_page=last_page,
-        text=text,
+        text=values.get("q", ""),
+        args={key: value for key, value in request.args.items() if key != "page" and value},
         page_title="Oversight bodies",
     )
 

@@ -15,11 +15,13 @@ from registry.audit.queries import history_of
 from registry.core.access import clearance_of, visible
 from registry.core.cache import remembered, rendered_section
 from registry.core.enums import PartyKind
+from registry.core.filters import load_filters
 from registry.core.permissions import Permission
-from registry.core.queries import matching, paginate
+from registry.core.queries import paginate
 from registry.extensions import db
 from registry.obligations.charts import charts_for
 from registry.obligations.models import Measurement, Obligation
+from registry.parties.filters import PartyListFilters
 from registry.parties.models import Party
 from registry.parties.services import parties
 from registry.web.access import load_visible, requires
@@ -27,6 +29,8 @@ from registry.web.crud import Crud
 from registry.web.forms import Field, enum_choices
 
 blueprint = Blueprint("parties", __name__)
+
+PER_PAGE = 100
 
 
 def party_fields() -> list[Field]:
@@ -58,15 +62,13 @@ Crud(
 @blueprint.get("/parties")
 @requires(Permission.READ)
 def index():
-    text = request.args.get("q", "").strip()[:200]
-    query = matching(
-        visible(select(Party), Party, clearance_of(current_user)),
-        text,
-        Party.name,
-        exact=(Party.iso3, text.upper()),
-    )
+    filters = PartyListFilters()
+    values = load_filters(filters, request.args)
     rows, total, page, last_page = paginate(
-        query.order_by(Party.name), page=request.args.get("page", 1, type=int) or 1, per_page=100
+        filters.query(clearance_of(current_user), values),
+        page=values["page"],
+        per_page=values.get("per_page") or PER_PAGE,
+        reverse_order=filters.ordering(values, reverse=True),
     )
     return render_template(
         "parties/index.html",
@@ -74,7 +76,8 @@ def index():
         total=total,
         page=page,
         last_page=last_page,
-        text=text,
+        text=values.get("q", ""),
+        args={key: value for key, value in request.args.items() if key != "page" and value},
         page_title="Parties",
     )
 

@@ -1,6 +1,7 @@
 """Reviews, as the generic machinery sees them."""
 
 from registry.core.entities import Entity
+from registry.reviews.filters import ReviewListFilters
 from registry.reviews.models import ExitStep, Review
 from registry.reviews.services import exit_steps, reviews
 
@@ -12,6 +13,7 @@ REVIEWS = Entity(
     depends_on=("agreements", "obligations", "oversight_bodies"),
     import_carries=("recorded_by_id",),
     classified_by=("agreements", "agreement_id"),
+    filters=ReviewListFilters,
     api_path="reviews",
     labels={
         "is_periodic": "Periodic review under the agreement's review clause",

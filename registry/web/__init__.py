@@ -6,9 +6,10 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from registry.api.errors import error_response, is_api_request, json_http_error
+from registry.api.errors import error_response, is_api_request, json_http_error, validation_response
 from registry.core.entities import label_of
 from registry.core.enums import Classification
+from registry.core.errors import BadFilter
 from registry.core.permissions import Permission, can
 from registry.extensions import csrf, talisman
 
@@ -66,6 +67,16 @@ def init_web(app: Flask) -> None:
     def csrf_error(error):
         return render_error(400, "The form expired or did not come from this site. Try again.")
 
+    @app.errorhandler(BadFilter)
+    def bad_filter(error):
+        if is_api_request():
+            return validation_response(error)
+        return render_error(
+            400,
+            "This list does not take the address's query as it is. Change or remove:",
+            problems=error.messages,
+        )
+
     @app.errorhandler(HTTPException)
     def http_error(error):
         if is_api_request():
@@ -88,8 +99,12 @@ def init_web(app: Flask) -> None:
         return render_error(500)
 
 
-def render_error(code: int, message: str | None = None):
+def render_error(code: int, message: str | None = None, problems: dict | None = None):
     title, default = ERROR_TEXT[code]
     return render_template(
-        "errors/error.html", title=title, message=message or default, page_title=title
+        "errors/error.html",
+        title=title,
+        message=message or default,
+        problems=problems or {},
+        page_title=title,
     ), code

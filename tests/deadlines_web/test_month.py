@@ -56,13 +56,19 @@ def test_previous_and_next_months_are_linked(sign_in):
     assert following.attrs["href"] == "/deadlines/calendar?month=2027-02"
 
 
-@pytest.mark.parametrize("month", ["", "2027-13", "nonsense", "1700-01", "2027-1", "９９９９-01"])
-def test_an_invalid_month_shows_the_current_one(sign_in, today, month):
-    response = sign_in("viewer", "public").get("/deadlines/calendar", query_string={"month": month})
+def test_no_month_shows_the_current_one(sign_in, today):
+    response = sign_in("viewer", "public").get("/deadlines/calendar", query_string={"month": ""})
     assert response.status_code == 200
     assert response.page.title == f"Deadlines in {calendar.month_name[today.month]} {today.year}"
     cell = response.page.main.find("td", **{"aria-current": "date"})
     assert cell is not None and "(today)" in cell.text
+
+
+@pytest.mark.parametrize("month", ["2027-13", "nonsense", "1700-01", "2027-1", "９９９９-01"])
+def test_an_invalid_month_answers_400_naming_it(sign_in, month):
+    response = sign_in("viewer", "public").get("/deadlines/calendar", query_string={"month": month})
+    assert response.status_code == 400
+    assert "month" in response.page.main.text and "YYYY-MM" in response.page.main.text
 
 
 def test_overdue_items_are_marked_in_words_and_clearance_applies(

@@ -64,12 +64,19 @@ def test_home_escapes_hostile_titles(client, make_agreement):
     assert "&lt;script&gt;" in page
 
 
-@pytest.mark.parametrize("page_number", ["abc", "-3", "0", "99999999999999999999", "2"])
-def test_home_tolerates_any_page_number(client, make_agreement, page_number):
+@pytest.mark.parametrize("page_number", ["abc", "-3", "0", "99999999999999999999"])
+def test_home_refuses_what_is_no_page_number_naming_it(client, make_agreement, page_number):
     make_agreement()
     db.session.commit()
     response = client.get(f"/?page={page_number}")
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert "<code>page</code>" in response.get_data(as_text=True)
+
+
+def test_home_shows_the_last_page_for_a_page_past_the_end(client, make_agreement):
+    make_agreement()
+    db.session.commit()
+    assert client.get("/?page=2").status_code == 200
 
 
 def test_home_paginates(client, make_agreement):

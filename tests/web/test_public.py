@@ -223,10 +223,17 @@ FILTERS = [
     ("in_force_on=1949-08-23", set()),
     ("in_force_on=1949-08-24", {NATO}),
     ("instrument_type=arms_control&in_force_on=2015-01-01", {CWC, INF, NEW_START}),
-    ("status=bogus", ALL),
-    ("region=%3Cscript%3E", ALL),
-    ("in_force_on=not-a-date", ALL),
-    ("in_force_on=2026-02-30", ALL),
+    ("status=&region=&q=", ALL),  # fields left blank filter nothing
+]
+REFUSED = [
+    ("status=bogus", "status"),
+    ("region=%3Cscript%3E", "region"),
+    ("in_force_on=not-a-date", "in_force_on"),
+    ("in_force_on=2026-02-30", "in_force_on"),
+    ("sort=password_hash", "sort"),
+    ("direction=sideways", "direction"),
+    ("per_page=0", "per_page"),
+    ("colour=blue", "colour"),
 ]
 
 
@@ -321,8 +328,14 @@ def test_sorting_orders_the_list(client, loaded_fixtures):
     assert by_force_desc[0] == NEW_START and by_force_desc[-1] == CTBT
     default = references(client.get("/agreements"))
     assert default[0] == NEW_START, "newest concluded first by default"
-    # An unknown sort falls back to the default rather than failing.
-    assert references(client.get("/agreements?sort=password_hash")) == default
+
+
+@pytest.mark.parametrize(("query", "named"), REFUSED)
+def test_a_filter_the_list_does_not_take_answers_400_naming_it(client, query, named):
+    response = client.get(f"/agreements?{query}")
+    assert response.status_code == 400
+    assert named in response.page.main.text
+    assert "<script>" not in response.get_data(as_text=True)
 
 
 def test_pagination_keeps_the_filters_and_the_sort(client, make_agreement):
@@ -362,8 +375,8 @@ def test_pagination_keeps_the_filters_and_the_sort(client, make_agreement):
     assert parse_qs(urlsplit(previous.attrs["href"]).query)["instrument_type"] == ["arms_control"]
     assert titles(client.get(previous.attrs["href"])) == titles(first)
 
-    # Past the last page shows the last page; an odd per_page falls back to 50.
+    # Past the last page shows the last page; any per_page up to 100 is taken, as in the API.
     assert titles(client.get("/agreements?instrument_type=arms_control&page=99")) == titles(
         client.get("/agreements?instrument_type=arms_control&per_page=50")
     )
-    assert len(titles(client.get("/agreements?per_page=7"))) == 35
+    assert len(titles(client.get("/agreements?per_page=7"))) == 7
