@@ -76,20 +76,17 @@ blueprint.after_request(add_rate_limit_headers)
 
 @blueprint.errorhandler(ValidationFailed)
 def invalid(error):
-    db.session.rollback()
     return validation_response(error)
 
 
 @blueprint.errorhandler(Conflict)
 @blueprint.errorhandler(RuleViolation)
 def refused(error):
-    db.session.rollback()
     return error_response(409, str(error))
 
 
 @blueprint.errorhandler(PreconditionFailed)
 def stale(error):
-    db.session.rollback()
     return error_response(412, str(error))
 
 
@@ -285,12 +282,9 @@ def check_if_match(record) -> int | None:
 
 
 def write(change: Callable[[], Any]):
-    """Run one change in a write transaction and commit it."""
-    db.session.rollback()
+    """Run one change as a writer; the request commits it (registry/core/transaction.py)."""
     with write_transaction():
-        result = change()
-        db.session.commit()
-    return result
+        return change()
 
 
 def actor():
