@@ -1,7 +1,8 @@
 """The `registry` command: Flask's own commands (run, db, shell) plus the registry's.
 
-Each command parses its options, calls the services, and owns the transaction: it commits once
-on success and rolls back on any error, which it reports in one line on stderr.
+Each command parses its options and calls the services in one unit of work
+(registry/core/transaction.py): it commits once on success and rolls back on any error, which
+it reports in one line on stderr.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from registry.config import ConfigError
 from registry.core.db import UTCDateTime, write_transaction
 from registry.core.enums import Classification, Role
 from registry.core.errors import RegistryError
+from registry.core.transaction import commit_separately, discard, unit_of_work
 from registry.extensions import db
 
 EXPORT_ENTITIES = (
@@ -53,15 +55,11 @@ def cli_command(function=None, *, writes: bool = True):
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         try:
-            with write_transaction() if writes else contextlib.nullcontext():
-                result = function(*args, **kwargs)
-                db.session.commit()
-            return result
+            with unit_of_work(), write_transaction() if writes else contextlib.nullcontext():
+                return function(*args, **kwargs)
         except RegistryError as error:
-            db.session.rollback()
             raise click.ClickException(str(error)) from error
         except SQLAlchemyError as error:
-            db.session.rollback()
             first_line = str(error.orig if hasattr(error, "orig") else error).splitlines()[0]
             raise click.ClickException(
                 f"Database error: {first_line}. Is the database migrated (registry db upgrade)?"
@@ -250,7 +248,6 @@ def backup_command(output: Path):
             entity_type="backup",
             reason=f"Backup written to {output}",
         )
-        db.session.commit()
     click.echo(f"Backup written to {output} ({output.stat().st_size} bytes, integrity ok).")
 
 
@@ -321,7 +318,6 @@ def export_command(entity, fmt, since, until, output, clearance):
             reason=f"Export of {entity}: "
             + ", ".join(f"{key}={value}" for key, value in filters.items() if value),
         )
-        db.session.commit()
 
 
 @click.command("export-bundle")
@@ -343,8 +339,9 @@ def export_bundle_command(output: Path, clearance: str):
         raise click.ClickException(f"{output} exists already; choose a new file name.")
     if not output.parent.is_dir():
         raise click.ClickException(f"The folder {output.parent} does not exist.")
-    # Recorded first, so that the bundle's audit trail ends with its own export.
-    with write_transaction():
+    # Recorded first, so that the bundle's audit trail ends with its own export, and committed
+    # at once: building the bundle takes a while, and must not hold the write lock meanwhile.
+    with commit_separately():
         record(
             cli_actor(),
             AuditAction.EXPORT,
@@ -352,7 +349,6 @@ def export_bundle_command(output: Path, clearance: str):
             changes={"clearance": [None, clearance]},
             reason=f"Export bundle written to {output.name} (clearance {clearance})",
         )
-        db.session.commit()
     try:
         with output.open("xb") as target:
             summary = build_bundle(target, Classification(clearance), today=date.today())
@@ -405,7 +401,6 @@ def import_command(entity: str, file: Path, fmt: str | None, dry_run: bool):
     )
     progress.finish()
     if not report.ok:
-        db.session.rollback()
         for problem in report.problems:
             click.echo(problem.line(), err=True)
         rows = len({problem.row for problem in report.problems})
@@ -414,7 +409,7 @@ def import_command(entity: str, file: Path, fmt: str | None, dry_run: bool):
             "nothing was imported."
         )
     if dry_run:
-        db.session.rollback()
+        discard()
         verbs = {"created": "would be created", "updated": "would be updated"}
         for number, outcome, label in report.outcomes:
             click.echo(f"row {number}: {verbs.get(outcome, 'unchanged')}: {label}")
