@@ -33,11 +33,12 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from registry import entities, models  # noqa: F401 - every model mapped and described
-    from registry.core import cache
+    from registry.core import cache, transaction
     from registry.core.db import described_by_models
     from registry.users import auth  # noqa: F401 - registers the user loader
 
     db.init_app(app)
+    transaction.init_app(app)
     cache.init_app(app)
     migrate.init_app(
         app,

@@ -380,14 +380,11 @@ def change_status(agreement_id: int):
                     override=bool(values["override"]),
                     expected_version=request.form.get("version", type=int),
                 )
-                db.session.commit()
         except ValidationFailed as error:
-            db.session.rollback()
             shown = {field.name for field in fields}
             for name, problems in field_errors(error.messages).items():
                 errors.setdefault(name if name in shown else "_schema", []).extend(problems)
         except (Conflict, RuleViolation) as error:
-            db.session.rollback()
             flash(str(error), "error")
             agreement = load_visible(Agreement, agreement_id)
         else:

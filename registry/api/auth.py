@@ -16,9 +16,9 @@ from wtforms import ValidationError as CsrfInvalid
 
 from registry.api.errors import error_response
 from registry.api.tokens import count_request, find_token
-from registry.core.db import utcnow, write_transaction
+from registry.core.db import utcnow
 from registry.core.permissions import Permission, can
-from registry.extensions import db
+from registry.core.transaction import commit_separately
 from registry.web.access import PUBLIC, record_refusal
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -54,10 +54,8 @@ def authenticate():
 def _count(token):
     limit = current_app.config["API_REQUESTS_PER_MINUTE"]
     now = utcnow()
-    db.session.rollback()
-    with write_transaction():
+    with commit_separately():  # counted even if the request then fails
         used, resets_at = count_request(token, now, limit)
-        db.session.commit()
     wait = max(1, math.ceil((resets_at - now).total_seconds()))
     g.rate_limit_headers = [
         ("X-RateLimit-Limit", str(limit)),

@@ -11,7 +11,6 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from registry.core.errors import BadFilter, ValidationFailed
-from registry.extensions import db
 
 PREFIX = "/api/"
 
@@ -69,7 +68,6 @@ def is_api_request() -> bool:
 
 def json_http_error(error: HTTPException):
     """An HTTP error under /api/ in the API's JSON shape, keeping headers such as Allow."""
-    db.session.rollback()
     # webargs nests its messages by location (query, json): name the parameter plainly.
     by_location = getattr(error, "data", {}).get("messages") or {}
     errors = {

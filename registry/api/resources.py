@@ -32,7 +32,6 @@ from registry.core.filters import ListFilters, bad_filter, sort_by
 from registry.core.permissions import Permission
 from registry.core.queries import paginate
 from registry.core.services import EntityService
-from registry.extensions import db
 from registry.web.access import load_visible
 
 DEFAULT_PER_PAGE = 25
@@ -53,17 +52,14 @@ class ApiBlueprint(Blueprint):
 
 
 def invalid(error):
-    db.session.rollback()
     return validation_response(error)
 
 
 def refused(error):
-    db.session.rollback()
     return error_response(409, str(error))
 
 
 def stale(error):
-    db.session.rollback()
     return error_response(412, str(error))
 
 
@@ -180,12 +176,9 @@ def check_if_match(record) -> int | None:
 
 
 def write(change: Callable[[], Any]):
-    """Run one change in a write transaction and commit it."""
-    db.session.rollback()
+    """Run one change as a writer; the request commits it (registry/core/transaction.py)."""
     with write_transaction():
-        result = change()
-        db.session.commit()
-    return result
+        return change()
 
 
 def actor():

@@ -96,7 +96,7 @@ def find_token(secret: str) -> ApiToken | None:
 def count_request(token: ApiToken, now: datetime, limit: int) -> tuple[int, datetime]:
     """Count one request in the token's current minute; return the count and the window end.
 
-    The counter lives in the database, so every app process shares it. The caller commits.
+    The counter lives in the database, so every app process shares it. Its caller commits it.
     """
     window = now.replace(second=0, microsecond=0)
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite

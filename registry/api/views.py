@@ -43,13 +43,10 @@ def account_tokens():
     user = current_user._get_current_object()
     secret, errors = None, {}
     if request.method == "POST":
-        db.session.rollback()
         try:
             with write_transaction():
                 token, secret = tokens.create_token(user, {"name": request.form.get("name")})
-                db.session.commit()
         except (ValidationFailed, RuleViolation) as error:
-            db.session.rollback()
             errors = getattr(error, "messages", {"name": [str(error)]})
         else:
             flash(f"Token {token.name!r} created. Copy it now: it is shown only once.", "success")
@@ -75,11 +72,9 @@ def revoke_token(token_id: int):
     if token is None or token.user_id != user.id or token.revoked_at is not None:
         abort(404)
     if request.method == "POST":
-        db.session.rollback()
         with write_transaction():
             token = db.session.get(ApiToken, token_id)
             tokens.revoke_token(user, token)
-            db.session.commit()
         flash(f"Token {token.name!r} revoked: requests with it are now refused.", "success")
         return redirect(url_for("api_pages.account_tokens"))
     return render_template("api/revoke.html", token=token, page_title="Revoke an API token")

@@ -1,7 +1,8 @@
 """What every `registry` command shares: its transaction, its errors, its actor, its dates.
 
-Each command parses its options, calls the services, and owns the transaction: it commits once
-on success and rolls back on any error, which it reports in one line on stderr.
+Each command parses its options and calls the services in one unit of work
+(registry/core/transaction.py): it commits once on success and rolls back on any error, which
+it reports in one line on stderr.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from registry.audit.services import SystemActor
 from registry.core.db import write_transaction
 from registry.core.errors import RegistryError
-from registry.extensions import db
+from registry.core.transaction import unit_of_work
 
 FIXTURES_DIR = Path(__file__).resolve().parent.parent.parent / "fixtures"
 
@@ -33,15 +34,11 @@ def cli_command(function=None, *, writes: bool = True):
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         try:
-            with write_transaction() if writes else contextlib.nullcontext():
-                result = function(*args, **kwargs)
-                db.session.commit()
-            return result
+            with unit_of_work(), write_transaction() if writes else contextlib.nullcontext():
+                return function(*args, **kwargs)
         except RegistryError as error:
-            db.session.rollback()
             raise click.ClickException(str(error)) from error
         except SQLAlchemyError as error:
-            db.session.rollback()
             first_line = str(error.orig if hasattr(error, "orig") else error).splitlines()[0]
             raise click.ClickException(
                 f"Database error: {first_line}. Is the database migrated (registry db upgrade)?"

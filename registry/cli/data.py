@@ -14,6 +14,7 @@ from sqlalchemy import select
 from registry.cli.common import Progress, cli_actor, cli_command, parse_day
 from registry.core.db import UTCDateTime, write_transaction
 from registry.core.enums import Classification
+from registry.core.transaction import commit_separately, discard
 from registry.extensions import db
 
 
@@ -80,7 +81,6 @@ def backup_command(output: Path):
             entity_type="backup",
             reason=f"Backup written to {output}",
         )
-        db.session.commit()
     click.echo(f"Backup written to {output} ({output.stat().st_size} bytes, integrity ok).")
 
 
@@ -147,7 +147,6 @@ def export_command(entity, fmt, since, until, output, clearance):
             reason=f"Export of {entity}: "
             + ", ".join(f"{key}={value}" for key, value in filters.items() if value),
         )
-        db.session.commit()
 
 
 @click.command("export-bundle")
@@ -169,8 +168,9 @@ def export_bundle_command(output: Path, clearance: str):
         raise click.ClickException(f"{output} exists already; choose a new file name.")
     if not output.parent.is_dir():
         raise click.ClickException(f"The folder {output.parent} does not exist.")
-    # Recorded first, so that the bundle's audit trail ends with its own export.
-    with write_transaction():
+    # Recorded first, so that the bundle's audit trail ends with its own export, and committed
+    # at once: building the bundle takes a while, and must not hold the write lock meanwhile.
+    with commit_separately():
         record(
             cli_actor(),
             AuditAction.EXPORT,
@@ -178,7 +178,6 @@ def export_bundle_command(output: Path, clearance: str):
             changes={"clearance": [None, clearance]},
             reason=f"Export bundle written to {output.name} (clearance {clearance})",
         )
-        db.session.commit()
     try:
         with output.open("xb") as target:
             summary = build_bundle(target, Classification(clearance), today=date.today())
@@ -231,7 +230,6 @@ def import_command(entity: str, file: Path, fmt: str | None, dry_run: bool):
     )
     progress.finish()
     if not report.ok:
-        db.session.rollback()
         for problem in report.problems:
             click.echo(problem.line(), err=True)
         rows = len({problem.row for problem in report.problems})
@@ -240,7 +238,7 @@ def import_command(entity: str, file: Path, fmt: str | None, dry_run: bool):
             "nothing was imported."
         )
     if dry_run:
-        db.session.rollback()
+        discard()
         verbs = {"created": "would be created", "updated": "would be updated"}
         for number, outcome, label in report.outcomes:
             click.echo(f"row {number}: {verbs.get(outcome, 'unchanged')}: {label}")

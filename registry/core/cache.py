@@ -26,6 +26,7 @@ from markupsafe import Markup
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 
+from registry.core.db import READING_STATEMENTS
 from registry.extensions import db
 
 T = TypeVar("T")
@@ -106,21 +107,6 @@ def _count_write() -> None:
     _writes += 1
 
 
-# The statements that read or hold a transaction (none of ours writes through a WITH); any
-# other may write.
-_READING = (
-    "SELECT",
-    "WITH",
-    "EXPLAIN",
-    "PRAGMA",
-    "SHOW",
-    "SET",
-    "BEGIN",
-    "SAVEPOINT",
-    "RELEASE",
-    "ROLLBACK",
-    "COMMIT",
-)
 _WRITTEN_TABLE = re.compile(
     r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE
 )
@@ -129,7 +115,7 @@ _WRITTEN_TABLE = re.compile(
 @event.listens_for(Engine, "before_cursor_execute")
 def _on_statement(connection, _cursor, statement: str, _parameters, _context, _many) -> None:
     # Every statement this process runs, through the session or not (bulk inserts).
-    if statement.lstrip()[:9].upper().startswith(_READING):
+    if statement.lstrip()[:9].upper().startswith(READING_STATEMENTS):
         return
     written = _WRITTEN_TABLE.match(statement)
     if written and written.group(1).lower() in BOOKKEEPING:

@@ -13,7 +13,7 @@ from operator import itemgetter
 from sqlalchemy import Connection, DateTime, Integer, MetaData, Table, event, insert
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -203,24 +203,68 @@ _sqlite_write_intent: ContextVar[bool] = ContextVar("sqlite_write_intent", defau
 
 @contextmanager
 def write_transaction() -> Iterator[None]:
-    """Mark the transactions begun inside as writers.
+    """Mark the transactions begun inside as writers, and undo the change if it fails.
 
     SQLite in WAL mode cannot upgrade a reader to a writer once another writer has committed
     (SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out), so a transaction that will write
     takes the write lock at BEGIN and waits its turn instead. PostgreSQL needs nothing here.
+
+    An exception raised inside rolls the session back at once, so that whatever answers the
+    error (a form shown again, a redirect, an error page) sees what is stored and keeps
+    nothing of the failed change. Committing is the caller's boundary's business
+    (registry/core/transaction.py).
     """
     from registry.extensions import db
 
     session = db.session()  # the real session behind the scoped proxy
-    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+    if session.in_transaction() and not has_changes(session):
         # A read transaction already open would be upgraded, not begun: end it, so that the
         # write begins anew and waits for the lock. Loaded records simply reload.
         session.rollback()
     token = _sqlite_write_intent.set(True)
     try:
         yield
+    except BaseException:
+        session.rollback()
+        raise
     finally:
         _sqlite_write_intent.reset(token)
+
+
+def has_changes(session: Session) -> bool:
+    """Whether the session's transaction holds changes, pending or sent (bulk inserts too)."""
+    if session.new or session.dirty or session.deleted:
+        return True
+    return session.in_transaction() and bool(session.connection().info.get(_WRITTEN))
+
+
+# In Connection.info: the transaction under way has run a statement that may write.
+_WRITTEN = "registry.written"
+# The statements that read or hold a transaction (none of ours writes through a WITH).
+READING_STATEMENTS = (
+    "SELECT",
+    "WITH",
+    "EXPLAIN",
+    "PRAGMA",
+    "SHOW",
+    "SET",
+    "BEGIN",
+    "SAVEPOINT",
+    "RELEASE",
+    "ROLLBACK",
+    "COMMIT",
+)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_write(connection, _cursor, statement: str, _parameters, _context, _many) -> None:
+    if not statement.lstrip()[:9].upper().startswith(READING_STATEMENTS):
+        connection.info[_WRITTEN] = True
+
+
+@event.listens_for(Engine, "begin")
+def _forget_writes(connection) -> None:
+    connection.info[_WRITTEN] = False
 
 
 @event.listens_for(Engine, "begin")

@@ -22,8 +22,9 @@ from sqlalchemy import select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from registry.core.db import utcnow, write_transaction
+from registry.core.db import utcnow
 from registry.core.enums import Classification, DeliveryStatus, Role
+from registry.core.transaction import commit_separately
 from registry.deadlines.models import ReminderDelivery
 from registry.deadlines.queries import Deadline, find_deadlines
 from registry.extensions import db
@@ -183,7 +184,7 @@ def claim(reminders: list[Reminder], run_id: str, now: datetime) -> set[tuple]:
         }
         for r in reminders
     ]
-    with write_transaction():
+    with commit_separately():  # on record before any mail goes out
         for start in range(0, len(rows), 500):
             db.session.execute(
                 insert(ReminderDelivery)
@@ -208,7 +209,6 @@ def claim(reminders: list[Reminder], run_id: str, now: datetime) -> set[tuple]:
                 .values(status=DeliveryStatus.CLAIMED, run_id=run_id, claimed_at=now, error=None)
                 .execution_options(synchronize_session=False)
             )
-        db.session.commit()
     mine = db.session.execute(
         select(*DELIVERY_KEY).where(
             ReminderDelivery.run_id == run_id, ReminderDelivery.status == DeliveryStatus.CLAIMED
@@ -219,7 +219,7 @@ def claim(reminders: list[Reminder], run_id: str, now: datetime) -> set[tuple]:
 
 def settle(run_id: str, recipient: str, *, error: str | None) -> None:
     """Mark this run's claims for one recipient sent, or failed so that a later run retries."""
-    with write_transaction():
+    with commit_separately():  # on record whatever the next recipient's mail does
         db.session.execute(
             update(ReminderDelivery)
             .where(
@@ -234,7 +234,6 @@ def settle(run_id: str, recipient: str, *, error: str | None) -> None:
             )
             .execution_options(synchronize_session=False)
         )
-        db.session.commit()
 
 
 def compose(

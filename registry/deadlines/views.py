@@ -26,6 +26,7 @@ from registry.core.enums import AuditAction
 from registry.core.errors import RuleViolation
 from registry.core.filters import load_filters
 from registry.core.permissions import Permission
+from registry.core.transaction import commit_separately
 from registry.deadlines import feeds, listing
 from registry.deadlines.filters import DeadlineListFilters
 from registry.deadlines.queries import COUNT_CAP
@@ -101,8 +102,7 @@ def export_csv():
     deadlines = result.found.first()
     lines = listing.csv_lines(deadlines, today)  # names are looked up now, not later
     user = current_user._get_current_object()
-    db.session.rollback()  # begin afresh as a writer (SQLite cannot upgrade a reader)
-    with write_transaction():
+    with commit_separately():  # on record before the download is sent
         record(
             user,
             AuditAction.EXPORT,
@@ -110,7 +110,6 @@ def export_csv():
             changes={"format": "csv", "rows": len(deadlines), **result.search.args()},
             reason="Downloaded the deadline list as CSV",
         )
-        db.session.commit()
     response = Response(lines, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="deadlines-{today}.csv"'
     response.headers["Cache-Control"] = "no-store"
@@ -163,7 +162,6 @@ def account_calendar():
         action = request.form.get("action", "")
         if action not in ("create", "revoke"):
             abort(400)
-        db.session.rollback()  # begin afresh as a writer (SQLite cannot upgrade a reader)
         try:
             with write_transaction():
                 if action == "create":
@@ -178,9 +176,7 @@ def account_calendar():
                         "Your calendar feed was revoked. Its address no longer works; calendar "
                         "apps subscribed to it will stop showing registry deadlines."
                     )
-                db.session.commit()
         except RuleViolation as error:
-            db.session.rollback()
             flash(str(error), "error")
         else:
             flash(message, "success")

@@ -32,6 +32,7 @@ from registry.core.enums import AuditAction
 from registry.core.errors import RegistryError
 from registry.core.filters import load_filters
 from registry.core.permissions import Permission
+from registry.core.transaction import commit_separately, discard
 from registry.deadlines.filters import DeadlineListFilters
 from registry.exports.formats import FORMATS, MEDIA_TYPES, chunks
 from registry.exports.importing import format_of, import_file, importable
@@ -42,7 +43,6 @@ from registry.exports.tables import (
     export_table,
     stream_batches,
 )
-from registry.extensions import db
 from registry.web.access import requires
 
 blueprint = Blueprint("exports", __name__)
@@ -63,8 +63,7 @@ def _route(path: str, endpoint: str):
 
 def _download(entity: str, fmt: str, columns, batches, count: int, filters: dict) -> Response:
     user = current_user._get_current_object()
-    db.session.rollback()  # begin afresh as a writer (SQLite cannot upgrade a reader)
-    with write_transaction():
+    with commit_separately():  # on record before the first byte
         changes = {"format": [None, fmt], "rows": [None, count]}
         changes.update({key: [None, value] for key, value in filters.items() if value})
         record(
@@ -74,7 +73,6 @@ def _download(entity: str, fmt: str, columns, batches, count: int, filters: dict
             changes=changes,
             reason=f"Downloaded {entity} as {fmt.upper()} ({count} rows)",
         )
-        db.session.commit()
     response = Response(
         stream_with_context(chunks(batches(), columns, fmt)), content_type=MEDIA_TYPES[fmt]
     )
@@ -163,8 +161,7 @@ def bundle():
 
     user = current_user._get_current_object()
     clearance = clearance_of(user)
-    db.session.rollback()
-    with write_transaction():
+    with commit_separately():
         # Recorded first, so that the bundle's audit trail ends with its own download.
         record(
             user,
@@ -173,7 +170,6 @@ def bundle():
             changes={"clearance": [None, clearance.value]},
             reason=f"Downloaded the export bundle (clearance {clearance.value})",
         )
-        db.session.commit()
     spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115
     build_bundle(spool, clearance, today=date.today())
     spool.seek(0)
@@ -249,19 +245,15 @@ def imports():
         return too_large(None)
     preview = request.form.get("action") != "import"
     user = current_user._get_current_object()
-    db.session.rollback()
     try:
         fmt = format_of(filename, chosen["format"] or None)
         with write_transaction():
             report = import_file(
                 chosen["entity"], data, fmt, user, clearance_of(user), source=filename
             )
-            if report.ok and not preview:
-                db.session.commit()
-            else:
-                db.session.rollback()
+            if preview or not report.ok:
+                discard()  # checked and shown, not kept
     except RegistryError as error:
-        db.session.rollback()
         return _import_page(chosen=chosen, file_error=str(error), filename=filename), 422
     return _import_page(
         chosen={**chosen, "format": fmt},

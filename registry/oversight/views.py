@@ -161,9 +161,7 @@ def upload_calendar(body_id: int):
                 raise ValidationFailed({"file": ["The file is not UTF-8 text."]}) from error
             with write_transaction():
                 added = sitting_days.import_csv(current_user, body, text)
-                db.session.commit()
         except ValidationFailed as error:
-            db.session.rollback()
             errors = field_errors(error.messages)
         else:
             flash(

@@ -11,12 +11,11 @@ from flask_login import current_user
 
 from registry.audit.services import record
 from registry.core.access import clearance_of
-from registry.core.db import write_transaction
 from registry.core.enums import AuditAction
 from registry.core.permissions import Permission
+from registry.core.transaction import commit_separately
 from registry.deadlines.listing import parse_month
 from registry.exports.formats import as_rows, plain, write
-from registry.extensions import db
 from registry.reports.queries import COLUMNS, monthly_report
 from registry.web.access import requires
 
@@ -48,8 +47,7 @@ def _download(fmt: str):
     month, report = _report(today)
     rows = [item.row() for item in report.items]
     user = current_user._get_current_object()
-    db.session.rollback()  # begin afresh as a writer (SQLite cannot upgrade a reader)
-    with write_transaction():
+    with commit_separately():  # on record before the download is built
         record(
             user,
             AuditAction.EXPORT,
@@ -57,7 +55,6 @@ def _download(fmt: str):
             changes={"format": fmt, "month": month.key, "rows": len(rows)},
             reason=f"Downloaded the report to the legislature for {month.name} as {fmt.upper()}",
         )
-        db.session.commit()
     if fmt == "csv":
         out = io.StringIO()
         write([as_rows(rows, COLUMNS)], COLUMNS, out, "csv")

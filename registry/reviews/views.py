@@ -130,15 +130,13 @@ def render_review(review: Review, *, errors=None, reason: str = "", status: int 
 
 
 def _workflow(review_id: int, act, done: str):
-    """Run one workflow step on a review: commit and report, or explain why not."""
+    """Run one workflow step on a review and report it, or explain why not."""
     review = load_visible(Review, review_id)
     version = request.form.get("version", type=int)
     try:
         with write_transaction():
             act(review, version)
-            db.session.commit()
     except ValidationFailed as error:
-        db.session.rollback()
         review = load_visible(Review, review_id)
         flash(str(error), "error")
         return render_review(
@@ -148,7 +146,6 @@ def _workflow(review_id: int, act, done: str):
             status=422,
         )
     except (RuleViolation, Conflict) as error:
-        db.session.rollback()
         flash(str(error), "error")
     else:
         flash(done, "success")
@@ -216,12 +213,9 @@ def close_exit_step(step_id: int):
                 closed_on=date.today(),
                 expected_version=version,
             )
-            db.session.commit()
     except ValidationFailed as error:
-        db.session.rollback()
         flash(str(error), "error")
     except (RuleViolation, Conflict) as error:
-        db.session.rollback()
         flash(str(error), "error")
     else:
         flash("The exit step was closed.", "success")

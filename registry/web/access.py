@@ -9,10 +9,10 @@ from flask_login import current_user
 
 from registry.audit.services import record
 from registry.core.access import can_see, clearance_of
-from registry.core.db import write_transaction
 from registry.core.enums import AuditAction
 from registry.core.permissions import Permission, can
 from registry.core.schemas import LARGEST_ID
+from registry.core.transaction import commit_separately
 from registry.extensions import db, login_manager
 
 PUBLIC = "public"
@@ -64,10 +64,8 @@ def refuse(reason: str):
 
 def record_refusal(reason: str) -> None:
     """Write the refusal as an audit event in a transaction of its own."""
-    db.session.rollback()
-    with write_transaction():
+    with commit_separately():
         record(current_user._get_current_object(), AuditAction.ACCESS_DENIED, reason=reason)
-        db.session.commit()
 
 
 def load_visible(model, record_id: int):

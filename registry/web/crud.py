@@ -1,7 +1,8 @@
 """Create, edit, archive and restore pages for any entity, built from its field list.
 
-Views stay thin: load (404) → check access (403) → one service call → commit → redirect, or
-re-render the form with the user's input and the messages next to each field.
+Views stay thin: load (404) → check access (403) → one service call → redirect, or re-render
+the form with the user's input and the messages next to each field. The request commits
+(registry/core/transaction.py); a failed change is already rolled back when the form shows.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from registry.core.db import write_transaction
 from registry.core.errors import Conflict, RuleViolation, ValidationFailed
 from registry.core.permissions import Permission
 from registry.core.services import EntityService
-from registry.extensions import db
 from registry.web.access import load_visible, requires
 from registry.web.forms import Field, as_text, field_errors, submitted, values_of
 
@@ -93,14 +93,11 @@ class Crud:
             try:
                 with write_transaction():
                     created = self.service.create(current_user, data)
-                    db.session.commit()
             except ValidationFailed as error:
-                db.session.rollback()
                 return self._form(
                     fields, data, field_errors(error.messages), parent=parent, status=422
                 )
             except (RuleViolation, Conflict) as error:
-                db.session.rollback()
                 flash(str(error), "error")
                 return self._form(fields, data, {}, parent=parent, status=409)
             flash(f"The {self.noun} was saved.", "success")
@@ -122,14 +119,11 @@ class Crud:
             try:
                 with write_transaction():
                     self.service.update(current_user, found, data, expected_version=version)
-                    db.session.commit()
             except ValidationFailed as error:
-                db.session.rollback()
                 return self._form(
                     fields, data, field_errors(error.messages), record=found, status=422
                 )
             except Conflict:
-                db.session.rollback()
                 current = load_visible(self.model, record_id)
                 stored = values_of(current, fields)
                 changed = [
@@ -140,7 +134,6 @@ class Crud:
                 ]
                 return self._form(fields, data, {}, record=current, status=409, conflict=changed)
             except RuleViolation as error:
-                db.session.rollback()
                 flash(str(error), "error")
                 return self._form(fields, data, {}, record=found, status=409)
             flash(f"The {self.noun} was saved.", "success")
@@ -161,12 +154,9 @@ class Crud:
                         self.service.archive(
                             current_user, found, reason=request.form.get("reason", "")
                         )
-                        db.session.commit()
                 except ValidationFailed as error:
-                    db.session.rollback()
                     errors = field_errors(error.messages)
                 except RuleViolation as error:
-                    db.session.rollback()
                     flash(str(error), "error")
                     return redirect(self.url_of(found))
                 else:
@@ -195,10 +185,8 @@ class Crud:
             try:
                 with write_transaction():
                     self.service.restore(current_user, found)
-                    db.session.commit()
                 flash(f"The {self.noun} was restored.", "success")
             except RuleViolation as error:
-                db.session.rollback()
                 flash(str(error), "error")
             return redirect(self.url_of(found))
 
