@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from registry.cli import cli_command
+from registry.cli.common import cli_command
 from registry.core.db import write_transaction
 from registry.core.errors import RuleViolation
 from registry.core.transaction import commit_separately, discard, unit_of_work
