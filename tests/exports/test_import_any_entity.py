@@ -162,5 +162,19 @@ def test_a_registered_entity_reports_each_bad_row_and_writes_nothing(notes, name
     assert db.session.scalar(select(db.func.count()).select_from(AuditEvent)) == events
 
 
+def test_a_reference_given_as_a_list_or_object_is_reported(notes, named):
+    rows = [
+        {"agreement_reference": ["AGR-1949-0001"], "noted_on": "1950-01-01", "text": "A"},
+        {"agreement_reference": {"ref": 1}, "noted_on": "1950-01-02", "text": "B"},
+    ]
+    report = import_file(
+        notes.name, json.dumps(rows).encode(), "json", ACTOR, Classification.SECRET
+    )
+    assert [(problem.row, problem.field) for problem in report.problems] == [
+        (1, "agreement_reference"),
+        (2, "agreement_reference"),
+    ]
+
+
 def test_an_unregistered_entity_is_no_longer_importable(app):
     assert "throwaway_notes" not in importable()

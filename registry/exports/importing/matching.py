@@ -25,6 +25,7 @@ from registry.exports.importing.reporting import RowProblem
 from registry.extensions import db
 
 _BLANK = (None, "")
+_NESTED = (dict, list)  # JSON cells holding lists or objects name nothing
 
 
 @dataclass(frozen=True)
@@ -83,11 +84,8 @@ class Names:
             target = reference.target
             for column, suffix in target.reference_keys:
                 name = reference.prefix + suffix
-                values = {
-                    key_text(target, column, cell)
-                    for cell in {row.get(name) for row in rows if type(row.get(name)) is not dict}
-                    if type(cell) is not list
-                }
+                cells = {row.get(name) for row in rows if type(row.get(name)) not in _NESTED}
+                values = {key_text(target, column, cell) for cell in cells}
                 values.discard(None)
                 if values:
                     wanted.setdefault(target.name, {}).setdefault(column, set()).update(values)
