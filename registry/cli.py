@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from registry.audit.services import SystemActor
 from registry.config import ConfigError
+from registry.core.dates import InvalidDate, parse_date
 from registry.core.db import UTCDateTime, write_transaction
 from registry.core.enums import Classification, Role
 from registry.core.errors import RegistryError
@@ -104,9 +105,9 @@ def parse_day(value: str | None, option: str) -> date:
     if value is None:
         return date.today()
     try:
-        return date.fromisoformat(value)
-    except ValueError as error:
-        raise OptionError(f"{option}: {value!r} is not a date in YYYY-MM-DD form.") from error
+        return parse_date(value)
+    except InvalidDate as error:
+        raise OptionError(f"{option}: {value!r}: {error}") from error
 
 
 # --- fixtures ----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from registry.audit.replay import state_on
 from registry.authorizations.queries import clocks_of, consent_problem
 from registry.core.access import allowed_levels, clearance_of, visible
 from registry.core.cache import remembered, rendered_section
+from registry.core.dates import InvalidDate, parse_date, parse_date_or_none
 from registry.core.db import write_transaction
 from registry.core.enums import (
     AgreementForm,
@@ -33,7 +34,6 @@ from registry.core.errors import Conflict, RuleViolation, ValidationFailed
 from registry.core.periods import describe_period
 from registry.core.permissions import Permission, can
 from registry.core.queries import paginate
-from registry.core.schemas import EARLIEST_DATE, LATEST_DATE
 from registry.deadlines.queries import deadlines_between
 from registry.extensions import db
 from registry.obligations.charts import charts_for
@@ -200,10 +200,7 @@ def read_filters(args) -> queries.AgreementFilters:
         value = args.get(name, "")
         return value if value in enum_cls.values() else ""
 
-    try:
-        in_force_on = date.fromisoformat(args.get("in_force_on", ""))
-    except ValueError:
-        in_force_on = None
+    in_force_on = parse_date_or_none(args.get("in_force_on"))
     return queries.AgreementFilters(
         text=args.get("q", "")[:200],
         party=args.get("party", "")[:200],
@@ -455,12 +452,9 @@ def read_day(text: str | None) -> tuple[date | None, str | None]:
     if not text:
         return None, None
     try:
-        day = date.fromisoformat(text.strip()[:10])
-    except ValueError:
-        return None, "Enter a date as YYYY-MM-DD, for example 1990-01-01."
-    if not EARLIEST_DATE <= day <= LATEST_DATE:
-        return None, f"Enter a date between {EARLIEST_DATE} and {LATEST_DATE}."
-    return day, None
+        return parse_date(text), None
+    except InvalidDate as error:
+        return None, str(error)
 
 
 @blueprint.get("/agreements/<int:agreement_id>/as-of")

@@ -11,7 +11,7 @@ from sqlalchemy import types as sa_types
 
 from registry.core.db import UTCDateTime
 from registry.core.enums import AuditAction, Classification, DeadlineKind
-from registry.core.schemas import LARGEST_ID, Amount, Period, WholeNumber
+from registry.core.schemas import LARGEST_ID, Amount, Day, Period, WholeNumber
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
@@ -106,7 +106,7 @@ class ReviewStepSchema(Schema):
         validate=validate.Length(max=5000),
         metadata={"description": "Why a review is returned (required to return one)."},
     )
-    completed_on = fields.Date(
+    completed_on = Day(
         metadata={"description": "The sign-off date when approving; today by default."}
     )
 
@@ -125,7 +125,7 @@ class PartiesOnSchema(Schema):
 
 
 class PartiesOnArguments(Schema):
-    as_of = fields.Date(metadata={"description": "The date asked about; today by default."})
+    as_of = Day(metadata={"description": "The date asked about; today by default."})
 
 
 class DeadlineSchema(Schema):
@@ -141,8 +141,8 @@ class DeadlineSchema(Schema):
 
 
 class DeadlineArguments(Schema):
-    start = fields.Date(metadata={"description": "First due date listed; a year ago by default."})
-    end = fields.Date(metadata={"description": "Last due date listed; a year ahead by default."})
+    start = Day(metadata={"description": "First due date listed; a year ago by default."})
+    end = Day(metadata={"description": "Last due date listed; a year ahead by default."})
     kind = fields.Enum(DeadlineKind, by_value=True)
     agreement_id = record_id()
     page = fields.Integer(validate=validate.Range(1, MAX_PAGE), load_default=1)

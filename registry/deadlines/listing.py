@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from registry.agreements.models import Agreement
 from registry.core.access import visible
+from registry.core.dates import EARLIEST_DATE, LATEST_DATE, parse_date_or_none
 from registry.core.enums import Classification, DeadlineKind
-from registry.core.schemas import EARLIEST_DATE, LATEST_DATE
 from registry.deadlines.queries import Deadline, DeadlineFilters, DeadlineQuery
 from registry.exports.formats import csv_cell
 from registry.extensions import db
@@ -152,18 +152,9 @@ def _agreement(text: str, clearance: Classification) -> tuple[int, str] | None:
 
 def read_window(args: Mapping[str, str], today: date) -> tuple[date, date]:
     """The `from` and `to` dates asked for, each defaulting to a year from today."""
-    start = parse_day(args.get("from")) or today - LOOK_BACK
-    end = parse_day(args.get("to")) or today + LOOK_AHEAD
+    start = parse_date_or_none(args.get("from")) or today - LOOK_BACK
+    end = parse_date_or_none(args.get("to")) or today + LOOK_AHEAD
     return (start, end) if start <= end else (end, start)
-
-
-def parse_day(text: str | None) -> date | None:
-    """An ISO date within the registry's range, or None."""
-    try:
-        day = date.fromisoformat((text or "").strip())
-    except ValueError:
-        return None
-    return day if EARLIEST_DATE <= day <= LATEST_DATE else None
 
 
 def _choice(text: str | None, options: list[tuple[int, str]]) -> int | None:

@@ -39,6 +39,7 @@ from registry.audit.services import Actor, PendingEvent, record_many
 from registry.authorizations.models import AuthorizationRule
 from registry.authorizations.services import authorization_rules, authorizations
 from registry.core.access import can_see
+from registry.core.dates import InvalidDate, parse_timestamp
 from registry.core.db import insert_rows, utcnow
 from registry.core.enums import AuditAction, Classification, ReviewStatus
 from registry.core.errors import RegistryError, ValidationFailed
@@ -1038,12 +1039,9 @@ def _cell(value) -> str:
 
 def _timestamp(value, name: str) -> datetime:
     try:
-        stamp = datetime.fromisoformat(str(value))
-    except ValueError as error:
-        raise RowProblem(name, "Not an ISO 8601 date and time.") from error
-    if stamp.tzinfo is None:
-        raise RowProblem(name, "Give the time zone (as exports do: +00:00).")
-    return stamp
+        return parse_timestamp(value)
+    except InvalidDate as error:
+        raise RowProblem(name, str(error)) from error
 
 
 def import_file(
