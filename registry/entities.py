@@ -7,7 +7,7 @@ from registry.core.entities import register
 from registry.obligations.entities import MEASUREMENTS, OBLIGATIONS
 from registry.oversight.entities import OVERSIGHT_BODIES
 from registry.parties.entities import PARTIES
-from registry.reviews.entities import REVIEWS
+from registry.reviews.entities import EXIT_STEPS, REVIEWS
 from registry.users.entities import USERS
 
 register(
@@ -21,5 +21,6 @@ register(
     MEASUREMENTS,
     AUTHORIZATIONS,
     REVIEWS,
+    EXIT_STEPS,
     AUDIT_EVENTS,
 )

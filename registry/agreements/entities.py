@@ -1,5 +1,6 @@
 """Agreements and treaty actions, as the generic machinery sees them."""
 
+from registry.agreements.deadlines import AGREEMENT_DEADLINES, TREATY_ACTION_DEADLINES
 from registry.agreements.models import Agreement, TreatyAction
 from registry.agreements.services import agreements, treaty_actions
 from registry.core.entities import Entity
@@ -13,6 +14,7 @@ AGREEMENTS = Entity(
     tree=("parent_reference", "reference"),
     api_path="agreements",
     labels={"parent_id": "Amends or supplements"},
+    deadlines=AGREEMENT_DEADLINES,
 )
 
 TREATY_ACTIONS = Entity(
@@ -23,4 +25,5 @@ TREATY_ACTIONS = Entity(
     depends_on=("agreements", "parties"),
     classified_by=("agreements", "agreement_id"),
     api_path="treaty-actions",
+    deadlines=TREATY_ACTION_DEADLINES,
 )

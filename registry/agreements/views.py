@@ -16,7 +16,7 @@ from registry.agreements.services import agreements, treaty_actions
 from registry.audit.queries import history_of_agreement
 from registry.audit.replay import state_on
 from registry.authorizations.queries import clocks_of, consent_problem
-from registry.core.access import allowed_levels, clearance_of, visible
+from registry.core.access import clearance_of, visible, visible_to
 from registry.core.cache import remembered, rendered_section
 from registry.core.dates import InvalidDate, parse_date, parse_date_or_none
 from registry.core.db import write_transaction
@@ -468,7 +468,7 @@ def as_of(agreement_id: int):
     if on is not None and on > today:
         on, error = None, "Pick a date up to today: the record of the future is not written yet."
     state = state_on(agreement, on) if on else None
-    if state is not None and state.get("classification", "public") not in allowed_levels(clearance):
+    if state is not None and not visible_to(clearance).allows(state.get("classification")):
         abort(404)
     standings = []
     if on is not None:

@@ -1,5 +1,6 @@
 """Authorisation rules and steps, as the generic machinery sees them."""
 
+from registry.authorizations.deadlines import AUTHORIZATION_DEADLINES
 from registry.authorizations.models import Authorization, AuthorizationRule
 from registry.authorizations.services import authorization_rules, authorizations
 from registry.core.entities import Entity
@@ -22,4 +23,5 @@ AUTHORIZATIONS = Entity(
     classified_by=("agreements", "agreement_id"),
     api_path="authorizations",
     labels={"body_id": "Body", "rule_id": "Rule"},
+    deadlines=AUTHORIZATION_DEADLINES,
 )

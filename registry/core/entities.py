@@ -46,7 +46,11 @@ class Entity:
     # How a record's level is derived beyond its own column (a measurement is as visible as
     # its obligation): the entity whose visibility this one's depends on, through `via`.
     classified_by: tuple[str, str] | None = None  # (entity name, id column here)
-    # The deadline sources this entity contributes (asked by the deadline list).
+    # Further parents a record must be visible through, where its column names one (a review
+    # of one obligation): ((entity name, id column here), ...).
+    also_classified_by: tuple[tuple[str, str], ...] = ()
+    # The deadline sources this entity contributes (asked by the deadline list): objects with
+    # the interface of `registry.deadlines.sources.Source`.
     deadlines: tuple[Any, ...] = ()
     # Filled in by the API's generic resources and the web lists.
     filters: type | None = None  # the list's one filter schema

@@ -1,6 +1,7 @@
 """Obligations and measurements, as the generic machinery sees them."""
 
 from registry.core.entities import Entity
+from registry.obligations.deadlines import OBLIGATION_DEADLINES
 from registry.obligations.models import Measurement, Obligation
 from registry.obligations.services import measurements, obligations
 
@@ -14,6 +15,7 @@ OBLIGATIONS = Entity(
     depends_on=("agreements", "parties", "oversight_bodies"),
     classified_by=("agreements", "agreement_id"),
     api_path="obligations",
+    deadlines=OBLIGATION_DEADLINES,
 )
 
 MEASUREMENTS = Entity(

@@ -17,6 +17,14 @@ from registry.core.enums import (
 from registry.obligations.models import Obligation
 from registry.oversight.models import OversightBody
 
+# A review still to be done: these fall due, and can be overdue.
+OPEN_STATUSES = (
+    ReviewStatus.SCHEDULED,
+    ReviewStatus.IN_PROGRESS,
+    ReviewStatus.SUBMITTED,
+    ReviewStatus.RETURNED,
+)
+
 
 class Review(Timestamped, Versioned, Archivable, Base):
     """A periodic or ad-hoc review of an agreement or one of its obligations."""
