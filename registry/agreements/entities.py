@@ -1,5 +1,6 @@
 """Agreements and treaty actions, as the generic machinery sees them."""
 
+from registry.agreements.deadlines import AGREEMENT_DEADLINES, TREATY_ACTION_DEADLINES
 from registry.agreements.filters import AgreementListFilters, TreatyActionListFilters
 from registry.agreements.models import Agreement, TreatyAction
 from registry.agreements.services import agreements, treaty_actions
@@ -32,6 +33,7 @@ AGREEMENTS = Entity(
         "unts_page": "UNTS page",
         "un_registration_number": "UN registration number",
     },
+    deadlines=AGREEMENT_DEADLINES,
 )
 
 TREATY_ACTIONS = Entity(
@@ -50,4 +52,5 @@ TREATY_ACTIONS = Entity(
         "text": "Text of a reservation, declaration or objection",
         "predecessor_id": "Predecessor (for a succession)",
     },
+    deadlines=TREATY_ACTION_DEADLINES,
 )

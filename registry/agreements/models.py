@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, and_, or_, text
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry.agreements import rules
 from registry.core.db import Archivable, Base, Timestamped, Versioned, enum_type
 from registry.core.enums import (
     AgreementForm,
@@ -121,6 +123,20 @@ class Agreement(Timestamped, Versioned, Archivable, Base):
     treaty_actions: Mapped[list[TreatyAction]] = relationship(
         back_populates="agreement", passive_deletes="all"
     )
+
+    @hybrid_method
+    def in_force_on(self, day: date) -> bool:
+        """In force on `day`: from entry into force up to, not including, expiry or end."""
+        return rules.is_in_force_on(self, day)
+
+    @in_force_on.inplace.expression
+    @classmethod
+    def _in_force_on_expression(cls, day: date):
+        return and_(
+            cls.entered_into_force_on <= day,
+            or_(cls.expires_on.is_(None), cls.expires_on > day),
+            or_(cls.terminated_on.is_(None), cls.terminated_on > day),
+        )
 
     @property
     def label(self) -> str:

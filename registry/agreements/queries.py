@@ -116,14 +116,9 @@ def parties_on(agreement: Agreement, on: date) -> list[Party]:
 
 def agreements_in_force_on(on: date, *, for_party: Party | None = None) -> list[Agreement]:
     """Agreements in force on a date; with `for_party`, only those binding that party then."""
-    candidates = db.session.scalars(
-        select(Agreement).where(
-            Agreement.archived_at.is_(None),
-            Agreement.entered_into_force_on.is_not(None),
-            Agreement.entered_into_force_on <= on,
-        )
+    in_force = db.session.scalars(
+        select(Agreement).where(Agreement.archived_at.is_(None), Agreement.in_force_on(on))
     ).all()
-    in_force = [agreement for agreement in candidates if rules.is_in_force_on(agreement, on)]
     if for_party is None:
         return in_force
     grouped = participation([agreement.id for agreement in in_force])
@@ -217,11 +212,7 @@ def search_agreements(clearance: Classification, filters: AgreementFilters) -> S
             query = query.where(column == value)
     if filters.in_force_on:
         day = filters.in_force_on
-        query = query.where(
-            Agreement.entered_into_force_on <= day,
-            or_(Agreement.expires_on.is_(None), Agreement.expires_on > day),
-            or_(Agreement.terminated_on.is_(None), Agreement.terminated_on > day),
-        )
+        query = query.where(Agreement.in_force_on(day))
     return query.order_by(*agreement_order(filters, reverse=False))
 
 
@@ -271,15 +262,9 @@ class TreatiesInForce:
 
 def treaties_in_force(clearance: Classification, on: date) -> TreatiesInForce:
     """Agreements within `clearance` in force on `on`, with the parties each bound then."""
-    candidates = db.session.scalars(
-        visible_agreements(clearance)
-        .where(
-            Agreement.entered_into_force_on.is_not(None),
-            Agreement.entered_into_force_on <= on,
-        )
-        .order_by(Agreement.reference)
+    in_force = db.session.scalars(
+        visible_agreements(clearance).where(Agreement.in_force_on(on)).order_by(Agreement.reference)
     ).all()
-    in_force = [agreement for agreement in candidates if rules.is_in_force_on(agreement, on)]
     grouped = participation([agreement.id for agreement in in_force])
     bound: dict[int, list[Agreement]] = defaultdict(list)
     for agreement in in_force:

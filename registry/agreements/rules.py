@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Protocol
 
 from registry.core.enums import CONSENT_KINDS, ReviewCadence, Standing, TreatyActionKind
 from registry.core.errors import RuleViolation
-from registry.core.periods import add_period
+from registry.core.periods import add_period, parse_period
 
 BOUND = frozenset({Standing.PARTY, Standing.NOTICE_GIVEN, Standing.SUSPENDED})
+_SLACK = timedelta(days=7)  # month-end clamping moves a date by a few days at most
 
 
 class ActionLike(Protocol):
@@ -149,9 +150,35 @@ def earliest_notice_on(agreement: AgreementTerms) -> date | None:
     """The first date notice of withdrawal may be given, or None without an exit clause."""
     if not agreement.notice_period or agreement.entered_into_force_on is None:
         return None
-    if not agreement.notice_min_in_force:
-        return agreement.entered_into_force_on
-    return add_period(agreement.entered_into_force_on, agreement.notice_min_in_force)
+    return earliest_notice_from(agreement.entered_into_force_on, agreement.notice_min_in_force)
+
+
+def earliest_notice_from(entry_into_force: date, minimum_in_force: str | None) -> date:
+    """Entry into force plus the minimum time in force (if any) before notice may be given."""
+    if not minimum_in_force:
+        return entry_into_force
+    return add_period(entry_into_force, minimum_in_force)
+
+
+def entries_giving_notice_between(
+    minimum_in_force: str | None, low: date, high: date
+) -> tuple[date, date]:
+    """The first and last entry into force whose earliest notice falls in [low, high], for
+    agreements with this minimum time in force: how a query finds earliest notice dates.
+
+    Adding a period never moves a later date before an earlier one, so these bound a range;
+    they are found from a guess a week out, a day at a time.
+    """
+    if not minimum_in_force:
+        return low, high
+    delta = parse_period(minimum_in_force)
+    first = low - delta - _SLACK
+    while earliest_notice_from(first, minimum_in_force) < low:
+        first += timedelta(days=1)
+    last = high - delta + _SLACK
+    while earliest_notice_from(last, minimum_in_force) > high:
+        last -= timedelta(days=1)
+    return first, last
 
 
 def withdrawal_effective_on(agreement: AgreementTerms, notice_on: date) -> date:

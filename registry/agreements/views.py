@@ -17,8 +17,9 @@ from registry.agreements.services import agreements, treaty_actions
 from registry.audit.queries import history_of
 from registry.audit.replay import state_on
 from registry.authorizations.queries import clocks_of, consent_problem
-from registry.core.access import allowed_levels, clearance_of, visible
+from registry.core.access import clearance_of, visible, visible_to
 from registry.core.cache import remembered, rendered_section
+from registry.core.dates import InvalidDate, parse_date
 from registry.core.db import write_transaction
 from registry.core.enums import (
     AgreementForm,
@@ -35,7 +36,6 @@ from registry.core.filters import load_filters
 from registry.core.periods import describe_period
 from registry.core.permissions import Permission, can
 from registry.core.queries import paginate
-from registry.core.schemas import EARLIEST_DATE, LATEST_DATE
 from registry.deadlines.queries import deadlines_between
 from registry.extensions import db
 from registry.obligations.charts import charts_for
@@ -432,12 +432,9 @@ def read_day(text: str | None) -> tuple[date | None, str | None]:
     if not text:
         return None, None
     try:
-        day = date.fromisoformat(text.strip()[:10])
-    except ValueError:
-        return None, "Enter a date as YYYY-MM-DD, for example 1990-01-01."
-    if not EARLIEST_DATE <= day <= LATEST_DATE:
-        return None, f"Enter a date between {EARLIEST_DATE} and {LATEST_DATE}."
-    return day, None
+        return parse_date(text), None
+    except InvalidDate as error:
+        return None, str(error)
 
 
 @blueprint.get("/agreements/<int:agreement_id>/as-of")
@@ -451,7 +448,7 @@ def as_of(agreement_id: int):
     if on is not None and on > today:
         on, error = None, "Pick a date up to today: the record of the future is not written yet."
     state = state_on(agreement, on) if on else None
-    if state is not None and state.get("classification", "public") not in allowed_levels(clearance):
+    if state is not None and not visible_to(clearance).allows(state.get("classification")):
         abort(404)
     standings = []
     if on is not None:

@@ -14,7 +14,7 @@ from sqlalchemy import types as sa_types
 from registry.core.db import UTCDateTime
 from registry.core.enums import Classification, DeadlineKind
 from registry.core.filters import Filters, a_date
-from registry.core.schemas import Amount, Period, WholeNumber
+from registry.core.schemas import Amount, Day, Period, WholeNumber
 
 
 @cache  # one class per entity, however many apps are made
@@ -86,7 +86,7 @@ class ReviewStepSchema(Schema):
         validate=validate.Length(max=5000),
         metadata={"description": "Why a review is returned (required to return one)."},
     )
-    completed_on = fields.Date(
+    completed_on = Day(
         metadata={"description": "The sign-off date when approving; today by default."}
     )
 

@@ -75,6 +75,10 @@ class ClockReading:
     def is_running(self) -> bool:
         return self.due_on is not None and self.met_on is None
 
+    def is_overdue(self, today: date) -> bool:
+        """Running, and due before `today`."""
+        return self.is_running and self.due_on < today
+
     def state(self, today: date) -> str:
         """How the clock reads in words."""
         if self.problem:
@@ -86,6 +90,6 @@ class ClockReading:
         if self.met_on is not None:
             late = self.met_on > self.due_on
             return f"Met on {self.met_on}" + (" (late)." if late else ".")
-        if self.due_on < today:
+        if self.is_overdue(today):
             return f"Overdue since {self.due_on}."
         return f"Due on {self.due_on}."

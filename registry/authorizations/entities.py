@@ -1,5 +1,6 @@
 """Authorisation rules and steps, as the generic machinery sees them."""
 
+from registry.authorizations.deadlines import AUTHORIZATION_DEADLINES
 from registry.authorizations.filters import AuthorizationListFilters
 from registry.authorizations.models import Authorization, AuthorizationRule
 from registry.authorizations.services import authorization_rules, authorizations
@@ -43,4 +44,5 @@ AUTHORIZATIONS = Entity(
         "submitted_on": "Laid or submitted on",
         "extended_by": "Period extended by (days)",
     },
+    deadlines=AUTHORIZATION_DEADLINES,
 )

@@ -19,6 +19,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from registry.audit.services import SystemActor
+from registry.core.dates import InvalidDate, parse_date
 from registry.core.db import write_transaction
 from registry.core.errors import RegistryError
 from registry.core.transaction import unit_of_work
@@ -81,6 +82,6 @@ def parse_day(value: str | None, option: str) -> date:
     if value is None:
         return date.today()
     try:
-        return date.fromisoformat(value)
-    except ValueError as error:
-        raise OptionError(f"{option}: {value!r} is not a date in YYYY-MM-DD form.") from error
+        return parse_date(value)
+    except InvalidDate as error:
+        raise OptionError(f"{option}: {value!r}: {error}") from error

@@ -57,7 +57,11 @@ class Entity:
     # The record whose history shows this one's changes, where that is not the record it is
     # classified by (a sitting day is shown in its body's): (entity name, id column here).
     part_of: tuple[str, str] | None = None
-    # The deadline sources this entity contributes (asked by the deadline list).
+    # Further parents a record must be visible through, where its column names one (a review
+    # of one obligation): ((entity name, id column here), ...).
+    also_classified_by: tuple[tuple[str, str], ...] = ()
+    # The deadline sources this entity contributes (asked by the deadline list): objects with
+    # the interface of `registry.deadlines.sources.Source`.
     deadlines: tuple[Any, ...] = ()
     # The list's one filter schema (a `registry.core.filters.ListFilters`), read alike by the
     # web list, the API list and the downloads.

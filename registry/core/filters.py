@@ -19,7 +19,7 @@ from registry.core.access import visible
 from registry.core.enums import Classification
 from registry.core.errors import BadFilter
 from registry.core.queries import matching, ordering
-from registry.core.schemas import LARGEST_ID
+from registry.core.schemas import LARGEST_ID, Day
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
@@ -41,9 +41,8 @@ def search_text(**kwargs) -> fields.String:
 
 
 def a_date(**kwargs) -> fields.Date:
-    return fields.Date(
-        error_messages={"invalid": "Not a valid date: give it as YYYY-MM-DD."}, **kwargs
-    )
+    """A date parameter, read by the one date parser (`registry/core/dates.py`)."""
+    return Day(**kwargs)
 
 
 def sort_by(sorts: Mapping[str, Any], default: str) -> fields.String:

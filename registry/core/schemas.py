@@ -16,11 +16,10 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate
 from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
 
+from registry.core.dates import InvalidDate, parse_date
 from registry.core.periods import InvalidPeriod, normalise_period
 from registry.extensions import db
 
-EARLIEST_DATE = date(1800, 1, 1)
-LATEST_DATE = date(2200, 12, 31)
 LARGEST_ID = 2**31 - 1  # id columns are 32-bit integers on PostgreSQL
 REQUIRED = "Missing data for required field."
 _WHOLE_NUMBER = re.compile(r"^[+-]?\d{1,18}$")
@@ -75,10 +74,10 @@ class Day(fields.Date):
             if self.required:
                 raise ValidationError(REQUIRED)
             return None
-        day = super()._deserialize(value, attr, data, **kwargs)
-        if not EARLIEST_DATE <= day <= LATEST_DATE:
-            raise ValidationError(f"Must be between {EARLIEST_DATE} and {LATEST_DATE}.")
-        return day
+        try:
+            return parse_date(value)
+        except InvalidDate as error:
+            raise ValidationError(str(error)) from error
 
 
 class Period(fields.String):

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from registry.audit.services import Actor, record
 from registry.core.db import utcnow
+from registry.core.entities import entity
 from registry.core.enums import AuditAction, Classification
 from registry.core.errors import RuleViolation
 from registry.core.permissions import Permission, can
@@ -26,7 +27,6 @@ from registry.core.schemas import LARGEST_ID
 from registry.deadlines.models import CalendarFeed
 from registry.deadlines.queries import Deadline, find_deadlines
 from registry.extensions import db
-from registry.users.models import User
 
 LOOK_BACK = timedelta(days=90)  # overdue actionable items stay in the feed this long
 LOOK_AHEAD = timedelta(days=2 * 365)
@@ -44,7 +44,7 @@ _DECOY_NONCE = "decoy nonce, never stored"
 # --- service functions: each flushes and writes its audit event; the caller commits ------------
 
 
-def active_feed(user: User) -> CalendarFeed | None:
+def active_feed(user) -> CalendarFeed | None:
     """The user's live feed, if any."""
     return db.session.scalar(
         select(CalendarFeed)
@@ -54,11 +54,12 @@ def active_feed(user: User) -> CalendarFeed | None:
     )
 
 
-def create_feed(actor: User) -> CalendarFeed:
+def create_feed(actor) -> CalendarFeed:
     """Give `actor` a new feed, revoking any live one it replaces."""
     # Lock the user's row: two requests at once must not leave two live feeds (PostgreSQL;
     # SQLite already runs writers one at a time).
-    db.session.execute(select(User.id).where(User.id == actor.id).with_for_update())
+    users = entity("users").model
+    db.session.execute(select(users.id).where(users.id == actor.id).with_for_update())
     replaced = db.session.scalars(
         select(CalendarFeed)
         .where(CalendarFeed.user_id == actor.id, CalendarFeed.revoked_at.is_(None))
@@ -76,7 +77,7 @@ def create_feed(actor: User) -> CalendarFeed:
 
 def revoke_feed(actor: Actor, feed: CalendarFeed) -> CalendarFeed:
     """Stop a feed's address working: its owner, an admin or a system job may do this."""
-    if isinstance(actor, User) and actor.id != feed.user_id:
+    if isinstance(actor, entity("users").model) and actor.id != feed.user_id:
         if not can(actor, Permission.MANAGE_USERS):
             raise RuleViolation("Only its owner or an administrator may revoke a calendar feed.")
     if feed.revoked_at is not None:
@@ -113,7 +114,7 @@ def find_feed(feed_id: int | None, token: str | None, *, secret_key: str | bytes
     given = (token or "").encode("utf-8", "replace")
     if not hmac.compare_digest(expected, given) or feed is None or feed.revoked_at is not None:
         return None
-    owner = db.session.get(User, feed.user_id)
+    owner = db.session.get(entity("users").model, feed.user_id)
     if owner is None or not owner.is_active or not can(owner, Permission.READ):
         return None
     return feed
@@ -122,7 +123,7 @@ def find_feed(feed_id: int | None, token: str | None, *, secret_key: str | bytes
 # --- the calendar -----------------------------------------------------------------------------
 
 
-def feed_deadlines(owner: User, today: date) -> list[Deadline]:
+def feed_deadlines(owner, today: date) -> list[Deadline]:
     """What the owner's feed lists: everything within their clearance as it stands today."""
     return find_deadlines(owner.clearance, today - LOOK_BACK, today + LOOK_AHEAD, today=today)
 

@@ -11,9 +11,9 @@ from datetime import date
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from registry.core.dates import EARLIEST_DATE, LATEST_DATE
 from registry.core.enums import DeadlineKind
 from registry.core.filters import MAX_PAGE, MAX_PER_PAGE, Filters, a_date, choice, record_id
-from registry.core.schemas import EARLIEST_DATE, LATEST_DATE
 
 MONTH = re.compile(r"[0-9]{4}-[0-9]{2}", re.ASCII)
 SYNONYMS = (("from_", "start"), ("to", "end"), ("agreement", "agreement_id"))

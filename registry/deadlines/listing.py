@@ -15,16 +15,14 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from registry.agreements.models import Agreement
-from registry.core.access import visible
+from registry.core.access import visible_to
+from registry.core.dates import EARLIEST_DATE, LATEST_DATE
+from registry.core.entities import entity
 from registry.core.enums import Classification, DeadlineKind
-from registry.core.schemas import EARLIEST_DATE, LATEST_DATE
 from registry.deadlines.filters import agreement_asked, window
 from registry.deadlines.queries import Deadline, DeadlineFilters, DeadlineQuery
 from registry.exports.formats import csv_cell
 from registry.extensions import db
-from registry.oversight.models import OversightBody
-from registry.users.models import User
 
 LOOK_BACK = timedelta(days=365)  # overdue actionable items older than this drop off the list
 LOOK_AHEAD = timedelta(days=365)
@@ -111,12 +109,13 @@ def run_search(
     The agreement is named by its reference (or id). The window is `month` if given (or the
     `month` asked for), else the `from` and `to` dates or a year either side.
     """
+    oversight_bodies = entity("oversight_bodies").model
     bodies = [
         (row.id, row.name)
         for row in db.session.execute(
-            visible(
-                select(OversightBody.id, OversightBody.name), OversightBody, clearance
-            ).order_by(OversightBody.name)
+            visible_to(clearance)
+            .filter(select(oversight_bodies.id, oversight_bodies.name), oversight_bodies)
+            .order_by(oversight_bodies.name)
         )
     ]
     asked = agreement_asked(values)
@@ -146,10 +145,11 @@ def _agreement(text: str, clearance: Classification) -> tuple[int, str] | None:
     """The visible agreement with this reference (or, failing that, this id)."""
     if not text:
         return None
-    query = visible(select(Agreement.id, Agreement.reference), Agreement, clearance)
-    row = db.session.execute(query.where(Agreement.reference == text)).first()
+    agreements = entity("agreements").model
+    query = visible_to(clearance).filter(select(agreements.id, agreements.reference), agreements)
+    row = db.session.execute(query.where(agreements.reference == text)).first()
     if row is None and text.isdigit() and len(text) <= 10:
-        row = db.session.execute(query.where(Agreement.id == int(text))).first()
+        row = db.session.execute(query.where(agreements.id == int(text))).first()
     return (row.id, row.reference) if row else None
 
 
@@ -163,8 +163,9 @@ def read_window(values: Mapping, today: date) -> tuple[date, date]:
 def _people(user_ids: set[int]) -> list[tuple[int, str]]:
     if not user_ids:
         return []
+    users = entity("users").model
     rows = db.session.execute(
-        select(User.id, User.name, User.email).where(User.id.in_(user_ids)).order_by(User.name)
+        select(users.id, users.name, users.email).where(users.id.in_(user_ids)).order_by(users.name)
     )
     return [(row.id, f"{row.name} ({row.email})") for row in rows]
 
@@ -190,14 +191,17 @@ def csv_lines(deadlines: list[Deadline], today: date) -> Iterator[str]:
     """
     user_ids = {user_id for deadline in deadlines for user_id in deadline.responsible_ids}
     body_ids = {d.oversight_body_id for d in deadlines if d.oversight_body_id is not None}
+    users, oversight_bodies = entity("users").model, entity("oversight_bodies").model
     emails = dict(
-        db.session.execute(select(User.id, User.email).where(User.id.in_(user_ids))).all()
+        db.session.execute(select(users.id, users.email).where(users.id.in_(user_ids))).all()
         if user_ids
         else []
     )
     bodies = dict(
         db.session.execute(
-            select(OversightBody.id, OversightBody.name).where(OversightBody.id.in_(body_ids))
+            select(oversight_bodies.id, oversight_bodies.name).where(
+                oversight_bodies.id.in_(body_ids)
+            )
         ).all()
         if body_ids
         else []

@@ -22,14 +22,14 @@ from sqlalchemy import select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from registry.core.access import visible_to
 from registry.core.db import utcnow
+from registry.core.entities import entity
 from registry.core.enums import Classification, DeliveryStatus, Role
 from registry.core.transaction import commit_separately
 from registry.deadlines.models import ReminderDelivery
 from registry.deadlines.queries import Deadline, find_deadlines
 from registry.extensions import db
-from registry.oversight.models import OversightBody
-from registry.users.models import User
 
 STALE_CLAIM = timedelta(minutes=15)  # a claim this old belongs to a job that died
 
@@ -68,7 +68,7 @@ class Reminder:
 
     @property
     def visible(self) -> bool:
-        return self.recipient.clearance.allows(self.deadline.classification)
+        return visible_to(self.recipient.clearance).allows(self.deadline.classification)
 
 
 @dataclass
@@ -105,20 +105,21 @@ def plan(today: date, policy: ReminderPolicy) -> list[Reminder]:
         today=today,
     )
     # Each person's and body's mailbox made once: there may be many more deadlines than people.
+    users, oversight_bodies = entity("users").model, entity("oversight_bodies").model
     active = {
         user.id: Mailbox(user.email, user.clearance)
-        for user in db.session.scalars(select(User).where(User.active))
+        for user in db.session.scalars(select(users).where(users.active))
     }
     admins = [
         active[user_id]
         for user_id in db.session.scalars(
-            select(User.id).where(User.active, User.role == Role.ADMIN)
+            select(users.id).where(users.active, users.role == Role.ADMIN)
         )
     ]
     bodies = {
         body.id: Mailbox(body.contact_email.lower(), Classification.PUBLIC)
         for body in db.session.scalars(
-            select(OversightBody).where(OversightBody.contact_email.is_not(None))
+            select(oversight_bodies).where(oversight_bodies.contact_email.is_not(None))
         )
     }
     escalate_after = max(policy.escalate_after_days, 1)

@@ -22,6 +22,7 @@ from flask_login import current_user
 from registry.audit.services import record
 from registry.core.access import clearance_of
 from registry.core.db import utcnow, write_transaction
+from registry.core.entities import entity
 from registry.core.enums import AuditAction
 from registry.core.errors import RuleViolation
 from registry.core.filters import load_filters
@@ -31,7 +32,6 @@ from registry.deadlines import feeds, listing
 from registry.deadlines.filters import DeadlineListFilters
 from registry.deadlines.queries import COUNT_CAP
 from registry.extensions import db
-from registry.users.models import User
 from registry.web.access import public, requires, signed_in
 
 blueprint = Blueprint("deadlines", __name__)
@@ -205,7 +205,7 @@ def feed():
     )
     if found is None:
         abort(404)
-    owner = db.session.get(User, found.user_id)
+    owner = db.session.get(entity("users").model, found.user_id)
     today = date.today()
     body = feeds.build_calendar(
         feeds.feed_deadlines(owner, today), base_url=current_app.config["BASE_URL"], now=utcnow()

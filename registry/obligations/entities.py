@@ -1,6 +1,7 @@
 """Obligations and measurements, as the generic machinery sees them."""
 
 from registry.core.entities import Entity
+from registry.obligations.deadlines import OBLIGATION_DEADLINES
 from registry.obligations.filters import MeasurementListFilters, ObligationListFilters
 from registry.obligations.models import Measurement, Obligation
 from registry.obligations.services import measurements, obligations
@@ -22,6 +23,7 @@ OBLIGATIONS = Entity(
         "target_value": "Quantitative target",
         "target_unit": "Unit of the target",
     },
+    deadlines=OBLIGATION_DEADLINES,
 )
 
 MEASUREMENTS = Entity(

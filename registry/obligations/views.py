@@ -14,9 +14,9 @@ from registry.audit.queries import history_of
 from registry.core.access import clearance_of, visible
 from registry.core.enums import Classification, ObligationKind, ObligationStatus
 from registry.core.permissions import Permission
-from registry.deadlines.queries import occurrences
 from registry.extensions import db
 from registry.obligations.charts import charts_for, number
+from registry.obligations.deadlines import occurrences
 from registry.obligations.models import Measurement, Obligation
 from registry.obligations.services import measurements, obligations
 from registry.oversight.models import OversightBody

@@ -4,6 +4,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from registry.core.dates import InvalidDate, parse_date
 from registry.core.errors import ValidationFailed
 from registry.core.services import EntityService, creates_cycle
 from registry.extensions import db
@@ -104,11 +105,9 @@ def parse_calendar_csv(text: str) -> list[date]:
                 continue
             value = cells[0]
             try:
-                day = date.fromisoformat(value)
-                if len(value) != 10:
-                    raise ValueError
-            except ValueError:
-                problems.append(f"Line {number}: {value[:40]!r} is not a date like 2026-01-12.")
+                day = parse_date(value)
+            except InvalidDate as error:
+                problems.append(f"Line {number}: {value[:40]!r}: {error}")
                 continue
             if day in seen:
                 problems.append(f"Line {number}: {day} repeats line {seen[day]}.")

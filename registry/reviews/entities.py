@@ -1,6 +1,7 @@
-"""Reviews, as the generic machinery sees them."""
+"""Reviews and the exit steps they open, as the generic machinery sees them."""
 
 from registry.core.entities import Entity
+from registry.reviews.deadlines import EXIT_STEP_DEADLINES, REVIEW_DEADLINES
 from registry.reviews.filters import ReviewListFilters
 from registry.reviews.models import ExitStep, Review
 from registry.reviews.services import exit_steps, reviews
@@ -13,6 +14,8 @@ REVIEWS = Entity(
     depends_on=("agreements", "obligations", "oversight_bodies"),
     import_carries=("recorded_by_id",),
     classified_by=("agreements", "agreement_id"),
+    # A review of one obligation shows what the obligation is: a reader must see that too.
+    also_classified_by=(("obligations", "obligation_id"),),
     filters=ReviewListFilters,
     api_path="reviews",
     labels={
@@ -21,14 +24,19 @@ REVIEWS = Entity(
         "compliance": "Compliance finding",
         "corrects_id": "Corrects an approved review",
     },
+    deadlines=REVIEW_DEADLINES,
 )
 
+# Opened and closed by the review workflow only; described for clearance, history and deadlines.
 EXIT_STEPS = Entity(
     name="exit_steps",
     model=ExitStep,
     service=exit_steps,
-    not_importable="Exit steps are opened by approved reviews, not imported.",
+    depends_on=("agreements", "reviews"),
+    classified_by=("agreements", "agreement_id"),
+    not_importable="Exit steps are opened by approving a review and closed on their agreement's "
+    "page; they are not imported.",
     exportable=False,
     in_bundle=False,
-    classified_by=("agreements", "agreement_id"),
+    deadlines=EXIT_STEP_DEADLINES,
 )

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Text, and_
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.agreements.models import Agreement
@@ -16,6 +17,14 @@ from registry.core.enums import (
 )
 from registry.obligations.models import Obligation
 from registry.oversight.models import OversightBody
+
+# A review still to be done: these fall due, and can be overdue.
+OPEN_STATUSES = (
+    ReviewStatus.SCHEDULED,
+    ReviewStatus.IN_PROGRESS,
+    ReviewStatus.SUBMITTED,
+    ReviewStatus.RETURNED,
+)
 
 
 class Review(Timestamped, Versioned, Archivable, Base):
@@ -76,6 +85,16 @@ class Review(Timestamped, Versioned, Archivable, Base):
     corrects: Mapped[Review | None] = relationship(remote_side=[id])
     recorded_by = relationship("User", foreign_keys=[recorded_by_id])
     approved_by = relationship("User", foreign_keys=[approved_by_id])
+
+    @hybrid_method
+    def is_overdue(self, today: date) -> bool:
+        """Still to be done and due before `today`."""
+        return self.status in OPEN_STATUSES and self.due_on < today
+
+    @is_overdue.inplace.expression
+    @classmethod
+    def _is_overdue_expression(cls, today: date):
+        return and_(cls.status.in_(OPEN_STATUSES), cls.due_on < today)
 
     @property
     def label(self) -> str:

@@ -29,16 +29,10 @@ from registry.core.permissions import Permission, can
 from registry.core.services import EntityService, clean_reason
 from registry.extensions import db
 from registry.obligations.models import Obligation
-from registry.reviews.models import ExitStep, Review
+from registry.reviews.models import OPEN_STATUSES, ExitStep, Review
 from registry.reviews.schemas import ReviewSchema
 from registry.users.models import User
 
-OPEN_STATUSES = (
-    ReviewStatus.SCHEDULED,
-    ReviewStatus.IN_PROGRESS,
-    ReviewStatus.SUBMITTED,
-    ReviewStatus.RETURNED,
-)
 EXIT_OUTCOMES = {
     ReviewOutcome.WITHDRAW: ExitStepKind.WITHDRAWAL,
     ReviewOutcome.SUSPEND: ExitStepKind.SUSPENSION,

@@ -470,8 +470,16 @@ def test_a_rule_that_does_not_hang_together_is_refused(app):
             "2026-01-13\n2026-01-12\n",
             "Line 2: 2026-01-12 comes before 2026-01-13 on line 1; list the days in order.",
         ),
-        ("2026-01-12\n2026-02-30\n", "Line 2: '2026-02-30' is not a date like 2026-01-12."),
-        ("2026-01-12\n12/01/2026\n", "Line 2: '12/01/2026' is not a date like 2026-01-12."),
+        (
+            "2026-01-12\n2026-02-30\n",
+            "Line 2: '2026-02-30': "
+            "Not a valid date. Enter a date as YYYY-MM-DD, for example 1990-01-01.",
+        ),
+        (
+            "2026-01-12\n12/01/2026\n",
+            "Line 2: '12/01/2026': "
+            "Not a valid date. Enter a date as YYYY-MM-DD, for example 1990-01-01.",
+        ),
         ("2026-01-12,2026-01-13\n", "Line 1: expected one date, found 2 values."),
         ("\n\n", "The file holds no dates."),
         ("2026-01-05\n2026-01-12\n", "Already sitting days of House of Tests: 2026-01-05."),

@@ -56,5 +56,6 @@ def test_schedule_refuses_a_bad_date_in_one_line(app, database_url):
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [
-        "Error: --today: '2026-13-01' is not a date in YYYY-MM-DD form."
+        "Error: --today: '2026-13-01': Not a valid date. "
+        "Enter a date as YYYY-MM-DD, for example 1990-01-01."
     ]

@@ -11,8 +11,9 @@ from registry.agreements.models import Agreement
 from registry.agreements.services import treaty_actions
 from registry.authorizations.services import authorizations
 from registry.core.enums import Classification, DeadlineKind
-from registry.deadlines.queries import ACTIONABLE, DeadlineFilters, find_deadlines, occurrences
+from registry.deadlines.queries import ACTIONABLE, DeadlineFilters, find_deadlines
 from registry.extensions import db
+from registry.obligations.deadlines import occurrences
 from registry.obligations.models import Obligation
 from registry.obligations.services import obligations
 from registry.parties.models import Party

@@ -24,6 +24,7 @@ from sqlalchemy.orm import MANYTOONE
 
 from registry.audit.services import Actor
 from registry.core.access import can_see
+from registry.core.dates import InvalidDate, parse_timestamp
 from registry.core.db import utcnow
 from registry.core.entities import Entity, entities, find
 from registry.core.enums import Classification
@@ -387,12 +388,9 @@ def _valid_id(value) -> bool:
 
 def _timestamp(value, name: str) -> datetime:
     try:
-        stamp = datetime.fromisoformat(str(value))
-    except ValueError as error:
-        raise RowProblem(name, "Not an ISO 8601 date and time.") from error
-    if stamp.tzinfo is None:
-        raise RowProblem(name, "Give the time zone (as exports do: +00:00).")
-    return stamp
+        return parse_timestamp(value)
+    except InvalidDate as error:
+        raise RowProblem(name, str(error)) from error
 
 
 def import_file(
