@@ -40,6 +40,7 @@ from registry.core.db import UTCDateTime
 from registry.core.entities import Entity, entities, find, for_table
 from registry.core.entities import entity as describe
 from registry.core.enums import Classification
+from registry.core.errors import RuleViolation
 from registry.exports.formats import JSONRows
 from registry.extensions import db
 
@@ -180,6 +181,10 @@ def count_rows(export: ExportTable) -> int:
     )
 
 
+# What --since and --until compare: when an event occurred, or when a record was created.
+STAMPS = ("occurred_at", "created_at")
+
+
 def stream_batches(
     export: ExportTable, *, since: date | None = None, until: date | None = None
 ) -> Iterator[list[tuple]]:
@@ -190,12 +195,24 @@ def stream_batches(
     them), except that JSON comes as its text: a batch that holds some is a `JSONRows`.
     """
     table = _stored(export.name).model.__table__
-    stamp = table.c.occurred_at if "occurred_at" in table.c else table.c.created_at
     query = export.query
+    if since or until:
+        # Checked before the first row is asked for, so that nothing is written on a refusal.
+        stamp = next((table.c[name] for name in STAMPS if name in table.c), None)
+        if stamp is None:
+            raise RuleViolation(
+                f"{export.name} records carry no creation time: export them without "
+                "--since and --until."
+            )
     if since:
         query = query.where(stamp >= datetime.combine(since, time.min, tzinfo=UTC))
     if until:
         query = query.where(stamp < datetime.combine(until, time.min, tzinfo=UTC))
+    return _batches(export, table, query)
+
+
+def _batches(export: ExportTable, table, query) -> Iterator[list[tuple]]:
+    """Read the rows of `query` a batch at a time, by key."""
     # One statement for every batch, so that it is compiled once.
     query = query.where(table.c.id > bindparam("after")).limit(BATCH)
     json_text = [

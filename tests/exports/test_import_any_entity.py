@@ -154,7 +154,7 @@ def test_a_registered_entity_reports_each_bad_row_and_writes_nothing(notes, name
     assert [problem.line() for problem in report.problems] == [
         "row 2, agreement_reference: No agreement with reference 'AGR-2099-0001'.",
         "row 3, party_iso3: No party with ISO3 'ZZZ'.",
-        "row 4, noted_on: Not a valid date.",
+        "row 4, noted_on: Not a valid date. Enter a date as YYYY-MM-DD, for example 1990-01-01.",
         "row 5: Stands for the same record as row 1.",
     ]
     db.session.rollback()

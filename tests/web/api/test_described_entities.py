@@ -103,3 +103,53 @@ def test_a_described_entity_is_listed_created_and_documented(gadget_app, api_as,
     assert {"get", "post"} <= set(document["paths"]["/api/v1/gadgets"])
     parameters = {p["name"] for p in document["paths"]["/api/v1/gadgets"]["get"]["parameters"]}
     assert {"q", "size", "sort", "order", "page", "per_page"} <= parameters
+
+
+def test_the_same_description_makes_it_exportable_and_importable(
+    gadget_app, api_as, new_client, tmp_path
+):
+    caller = api_as("editor")
+    client = new_client(gadget_app)
+    client.environ_base.update(caller.environ_base)
+    for name, size in (("Sprocket", 3), ("Flange", 7)):
+        assert client.post("/api/v1/gadgets", json={"name": name, "size": size}).status_code == 201
+    runner = gadget_app.test_cli_runner()
+    exported = tmp_path / "gadgets.csv"
+
+    result = runner.invoke(
+        args=["export", "test_gadgets", "--clearance", "secret", "--output", str(exported)]
+    )
+    assert result.exit_code == 0, result.output
+    header, *rows = exported.read_text(encoding="utf-8-sig").splitlines()
+    columns = header.split(",")
+    assert {"id", "name", "size"} <= set(columns)
+    assert sorted(row.split(",")[columns.index("name")] for row in rows) == ["Flange", "Sprocket"]
+
+    # Gadgets carry no creation time: a dated export is refused, and writes no file.
+    dated = tmp_path / "dated.csv"
+    result = runner.invoke(
+        args=["export", "test_gadgets", "--since", "2020-01-01", "--output", str(dated)]
+    )
+    assert result.exit_code != 0 and "no creation time" in result.output
+    assert not dated.exists()
+
+    with gadget_app.app_context():
+        db.session.execute(Gadget.__table__.delete())
+        db.session.commit()
+    assert client.get("/api/v1/gadgets").get_json()["total"] == 0
+
+    result = runner.invoke(args=["import", "test_gadgets", str(exported)])
+    assert result.exit_code == 0, result.output
+    assert "2 created" in result.output
+    listed = client.get("/api/v1/gadgets").get_json()
+    assert {(item["name"], item["size"]) for item in listed["items"]} == {
+        ("Sprocket", 3),
+        ("Flange", 7),
+    }
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,size\nWidget,huge\n", encoding="utf-8")
+    result = runner.invoke(args=["import", "test_gadgets", str(bad)])
+    assert result.exit_code != 0
+    assert "row 1, size: Not a valid integer." in result.output
+    assert client.get("/api/v1/gadgets").get_json()["total"] == 2
