@@ -56,6 +56,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from registry.agreements import as_of_views  # noqa: F401 - adds its pages to the blueprint
     from registry.agreements.views import blueprint as agreements
     from registry.api.setup import init_api
     from registry.audit.views import blueprint as audit
