@@ -72,8 +72,10 @@ def register_blueprints(app: Flask) -> None:
     from registry.web import init_web
     from registry.web.views import blueprint as web
 
-    init_web(app)
     init_api(app)
+    # After the API: flask-smorest registers its own HTTPException handler at init, and the
+    # web's (JSON under /api/, HTML pages elsewhere) registered later replaces it.
+    init_web(app)
     for blueprint in (
         web,
         users,
