@@ -56,6 +56,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from registry.agreements import as_of_views  # noqa: F401 - adds its pages to the blueprint
     from registry.agreements.views import blueprint as agreements
     from registry.api.setup import init_api
     from registry.audit.views import blueprint as audit
@@ -71,8 +72,10 @@ def register_blueprints(app: Flask) -> None:
     from registry.web import init_web
     from registry.web.views import blueprint as web
 
-    init_web(app)
     init_api(app)
+    # After the API: flask-smorest registers its own HTTPException handler at init, and the
+    # web's (JSON under /api/, HTML pages elsewhere) registered later replaces it.
+    init_web(app)
     for blueprint in (
         web,
         users,

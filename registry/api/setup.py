@@ -11,10 +11,7 @@ from registry.web.access import public
 
 
 class RegistryApi(Api):
-    ERROR_SCHEMA = ErrorSchema
-
-    def _register_error_handlers(self):
-        """Errors are answered by `json_http_error`, only under /api/ (HTML elsewhere)."""
+    ERROR_SCHEMA = ErrorSchema  # documents the shape `json_http_error` answers with
 
 
 def init_api(app: Flask) -> None:

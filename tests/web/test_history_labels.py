@@ -1,4 +1,4 @@
-"""History names each changed field by the label its form gives it, not by its column."""
+"""History and the audit trail name each changed field by its form's label, not its column."""
 
 from __future__ import annotations
 
@@ -34,6 +34,24 @@ def test_an_agreement_edited_on_its_page_shows_the_labels_of_its_fields(
     assert f"Agreement: — → {agreement.id}" in text
     for column in ("concluded_on", "notice_to", "agreement_id", "effective_on", "kind:"):
         assert column not in text
+
+
+def test_the_audit_trail_names_an_edited_agreements_fields_by_label_and_keeps_the_column(
+    app, sign_in, make_agreement
+):
+    agreement = make_agreement(title="Treaty of Audited Labels", concluded_on="1949-04-04")
+    db.session.commit()
+    editor = sign_in("editor")
+    response = editor.submit(f"/agreements/{agreement.id}/edit", {"concluded_on": "1949-04-05"})
+    assert response.status_code == 302, response.page.errors()
+
+    page = sign_in("auditor").get("/audit?action=update&entity_type=agreements").page
+    (changes,) = [row[5] for row in page.main.rows() if f"agreements #{agreement.id}" in row[4]]
+    assert "Signed or concluded on: 1949-04-04 → 1949-04-05" in changes
+    assert "concluded_on" not in changes
+    # The auditor still finds the column the change was stored under.
+    names = {strong.text: strong.attrs.get("title") for strong in page.main.iter("strong")}
+    assert names["Signed or concluded on"] == "concluded_on"
 
 
 def form_fields():
