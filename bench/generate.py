@@ -347,8 +347,8 @@ class Filler:
             }
 
     def audit_events(self):
-        from registry.audit.chain import event_hash
-        from registry.audit.models import GENESIS_HASH
+        from registry.core.audit.chain import event_hash
+        from registry.core.audit.models import GENESIS_HASH
 
         rng, agreements = self.random, self.size.agreements
         prev_hash = GENESIS_HASH

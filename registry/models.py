@@ -2,8 +2,8 @@
 
 from registry.agreements.models import Agreement, TreatyAction
 from registry.api.models import ApiToken, ApiTokenUsage
-from registry.audit.models import AuditEvent
 from registry.authorizations.models import Authorization, AuthorizationRule
+from registry.core.audit.models import AuditEvent
 from registry.deadlines.models import CalendarFeed, ReminderDelivery
 from registry.obligations.models import Measurement, Obligation
 from registry.oversight.models import OversightBody, SittingDay

@@ -5,8 +5,8 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import func, select
 
-from registry.audit.models import AuditEvent
-from registry.audit.services import SystemActor
+from registry.core.audit.models import AuditEvent
+from registry.core.audit.writer import SystemActor
 from registry.core.errors import ValidationFailed
 from registry.extensions import db
 

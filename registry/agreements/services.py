@@ -10,7 +10,7 @@ from sqlalchemy import select
 from registry.agreements import lifecycle, rules
 from registry.agreements.models import Agreement, TreatyAction
 from registry.agreements.schemas import AgreementSchema, TreatyActionSchema
-from registry.audit.services import Actor, record
+from registry.core.audit.writer import Actor, record
 from registry.core.enums import AgreementStatus, AuditAction, Role
 from registry.core.errors import ValidationFailed
 from registry.core.services import EntityService, creates_cycle

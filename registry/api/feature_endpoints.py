@@ -24,9 +24,9 @@ from registry.api.resources import (
     write,
 )
 from registry.audit.filters import AuditEventFilters
-from registry.audit.models import AuditEvent
 from registry.audit.queries import visible_events
 from registry.core.access import clearance_of
+from registry.core.audit.models import AuditEvent
 from registry.core.errors import ValidationFailed
 from registry.core.permissions import Permission
 from registry.deadlines import listing

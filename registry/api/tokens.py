@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from registry.api.models import ApiToken, ApiTokenUsage
-from registry.audit.services import Actor, record
+from registry.core.audit.writer import Actor, record
 from registry.core.db import utcnow
 from registry.core.enums import AuditAction
 from registry.core.errors import RuleViolation, ValidationFailed

@@ -1,7 +1,7 @@
 """The audit trail, as exports and the bundle see it: read, never written through a service."""
 
 from registry.audit.filters import AuditEventFilters
-from registry.audit.models import AuditEvent
+from registry.core.audit.models import AuditEvent
 from registry.core.entities import Entity
 
 AUDIT_EVENTS = Entity(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 from sqlalchemy import Select
 
-from registry.audit.models import AuditEvent
+from registry.core.audit.models import AuditEvent
 from registry.core.enums import AuditAction
 from registry.core.filters import Filters, choice, record_id
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import and_, or_, select
 
-from registry.audit.models import AuditEvent
 from registry.core.access import sees_everything, visible
+from registry.core.audit.models import AuditEvent
 from registry.core.entities import entities, parts_of
 from registry.core.enums import Classification
 from registry.extensions import db

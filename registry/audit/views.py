@@ -6,9 +6,9 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from registry.audit.filters import AuditEventFilters
-from registry.audit.models import AuditEvent
 from registry.audit.queries import visible_events
 from registry.core.access import clearance_of
+from registry.core.audit.models import AuditEvent
 from registry.core.enums import AuditAction
 from registry.core.filters import load_filters
 from registry.core.permissions import Permission

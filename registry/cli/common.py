@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from registry.audit.services import SystemActor
+from registry.core.audit.writer import SystemActor
 from registry.core.dates import InvalidDate, parse_date
 from registry.core.db import write_transaction
 from registry.core.errors import RegistryError

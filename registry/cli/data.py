@@ -47,7 +47,7 @@ def backup_command(output: Path):
     """Copy a live SQLite database consistently (PostgreSQL: use pg_dump, see the README)."""
     import sqlite3
 
-    from registry.audit.services import record
+    from registry.core.audit.writer import record
     from registry.core.enums import AuditAction
 
     engine = db.engine
@@ -109,7 +109,7 @@ export_clearance = click.option(
 @cli_command(writes=False)
 def export_command(entity, fmt, since, until, output, clearance):
     """Stream one entity as CSV, JSON or JSON Lines; the export is an audit event."""
-    from registry.audit.services import record
+    from registry.core.audit.writer import record
     from registry.core.enums import AuditAction
     from registry.exports.formats import write
     from registry.exports.tables import DERIVED, export_table, stream_batches
@@ -160,7 +160,7 @@ def export_command(entity, fmt, since, until, output, clearance):
 @cli_command(writes=False)
 def export_bundle_command(output: Path, clearance: str):
     """Write every entity as CSV with a data package, checksums and the audit chain's head."""
-    from registry.audit.services import record
+    from registry.core.audit.writer import record
     from registry.core.enums import AuditAction
     from registry.exports.bundle import build_bundle
 
@@ -261,8 +261,8 @@ audit_group = AppGroup("audit", help="Check the tamper-evident audit trail.")
 @cli_command(writes=False)
 def verify_audit_command(bundle: Path | None):
     """Walk the hash chain; exit 1 naming the first broken event."""
-    from registry.audit.chain import verify_chain
-    from registry.audit.models import AuditEvent
+    from registry.core.audit.chain import verify_chain
+    from registry.core.audit.models import AuditEvent
 
     if bundle is not None:
         from registry.exports.bundle import BundleError, verify_bundle

@@ -26,6 +26,7 @@ from markupsafe import Markup
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 
+from registry.core.audit.models import AuditEvent
 from registry.core.db import READING_STATEMENTS
 from registry.extensions import db
 
@@ -88,8 +89,6 @@ def init_app(app: Flask) -> None:
 def _data_state() -> tuple[int | None, int]:
     """The newest event's id and this process's write count, read once a transaction (while
     this process writes nothing: a write moves the count on, and the state is read anew)."""
-    from registry.audit.models import AuditEvent
-
     session = db.session()
     transaction = session.get_transaction()
     known = session.info.get(_STATE)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from registry.audit.services import Actor, record
+from registry.core.audit.writer import Actor, record
 from registry.core.db import Archivable, utcnow
 from registry.core.enums import AuditAction
 from registry.core.errors import Conflict, RuleViolation, ValidationFailed

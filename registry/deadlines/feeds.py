@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from icalendar import Alarm, Calendar, Event, vDuration
 from sqlalchemy import select
 
-from registry.audit.services import Actor, record
+from registry.core.audit.writer import Actor, record
 from registry.core.db import utcnow
 from registry.core.entities import entity
 from registry.core.enums import AuditAction, Classification

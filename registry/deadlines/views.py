@@ -19,8 +19,8 @@ from flask import (
 )
 from flask_login import current_user
 
-from registry.audit.services import record
 from registry.core.access import clearance_of
+from registry.core.audit.writer import record
 from registry.core.db import utcnow, write_transaction
 from registry.core.entities import entity
 from registry.core.enums import AuditAction

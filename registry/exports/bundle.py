@@ -24,9 +24,9 @@ from typing import BinaryIO
 from sqlalchemy import JSON, Boolean, Date, Integer, Numeric, func, select
 from sqlalchemy import Enum as SAEnum
 
-from registry.audit.chain import event_hash, verify_chain
-from registry.audit.models import AuditEvent
 from registry.audit.queries import visible_events
+from registry.core.audit.chain import event_hash, verify_chain
+from registry.core.audit.models import AuditEvent
 from registry.core.db import UTCDateTime, utcnow
 from registry.core.entities import Entity, entity
 from registry.core.enums import Classification

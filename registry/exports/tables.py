@@ -33,9 +33,9 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from registry.audit.models import AuditEvent
 from registry.audit.queries import visible_events
 from registry.core.access import visible
+from registry.core.audit.models import AuditEvent
 from registry.core.db import UTCDateTime
 from registry.core.entities import Entity, entities, find, for_table
 from registry.core.entities import entity as describe

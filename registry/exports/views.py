@@ -24,8 +24,8 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from registry.audit.queries import visible_events
-from registry.audit.services import record
 from registry.core.access import clearance_of
+from registry.core.audit.writer import record
 from registry.core.db import write_transaction
 from registry.core.entities import entity
 from registry.core.enums import AuditAction

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
-from registry.audit.services import record
 from registry.core.access import clearance_of
+from registry.core.audit.writer import record
 from registry.core.enums import AuditAction
 from registry.core.permissions import Permission
 from registry.core.transaction import commit_separately

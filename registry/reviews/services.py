@@ -15,8 +15,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from registry.agreements import rules
 from registry.agreements.models import Agreement
-from registry.audit.services import Actor, record
 from registry.core.access import inherit_classification
+from registry.core.audit.writer import Actor, record
 from registry.core.enums import (
     AuditAction,
     ExitStepKind,

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from registry.audit.services import SystemActor, record
+from registry.core.audit.writer import SystemActor, record
 from registry.core.enums import AuditAction
 from registry.extensions import db, login_manager
 from registry.users.models import User

@@ -3,7 +3,7 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from registry.audit.services import Actor, record
+from registry.core.audit.writer import Actor, record
 from registry.core.enums import AuditAction
 from registry.core.errors import ValidationFailed
 from registry.core.services import EntityService

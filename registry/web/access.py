@@ -7,8 +7,8 @@ import functools
 from flask import abort, request
 from flask_login import current_user
 
-from registry.audit.services import record
 from registry.core.access import can_see, clearance_of
+from registry.core.audit.writer import record
 from registry.core.enums import AuditAction
 from registry.core.permissions import Permission, can
 from registry.core.schemas import LARGEST_ID

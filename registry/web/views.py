@@ -11,8 +11,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from registry.agreements import views as agreement_views
 from registry.agreements.models import Agreement
-from registry.audit.models import AuditEvent
 from registry.core.access import clearance_of, visible
+from registry.core.audit.models import AuditEvent
 from registry.core.cache import remembered
 from registry.core.permissions import Permission
 from registry.deadlines.queries import COUNT_CAP, DeadlineQuery

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from registry.agreements.models import Agreement, TreatyAction
 from registry.agreements.services import agreements, treaty_actions
-from registry.audit.models import AuditEvent
+from registry.core.audit.models import AuditEvent
 from registry.core.errors import Conflict, RuleViolation, ValidationFailed
 from registry.extensions import db
 

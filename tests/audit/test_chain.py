@@ -5,9 +5,9 @@ import threading
 import pytest
 from sqlalchemy import func, select, text
 
-from registry.audit.chain import verify_chain
-from registry.audit.models import GENESIS_HASH, AuditEvent
-from registry.audit.services import SystemActor
+from registry.core.audit.chain import verify_chain
+from registry.core.audit.models import GENESIS_HASH, AuditEvent
+from registry.core.audit.writer import SystemActor
 from registry.core.db import write_transaction
 from registry.extensions import db
 from registry.parties.services import parties

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from registry.agreements.services import agreements, treaty_actions
-from registry.audit.chain import event_hash, verify_chain
-from registry.audit.models import AuditEvent
-from registry.audit.services import jsonable
+from registry.core.audit.chain import event_hash, verify_chain
+from registry.core.audit.models import AuditEvent
+from registry.core.audit.writer import jsonable
 from registry.core.enums import Classification, TreatyActionKind
 from registry.exports.importing import import_file
 from registry.extensions import db
@@ -119,7 +119,7 @@ def test_every_event_is_hashed_by_the_one_definition(changes, label, reason, ent
 def test_a_bulk_import_writes_the_events_creating_one_by_one_writes(app, make_party, monkeypatch):
     """Same records, same order, same moment: the same events, hash for hash."""
     monkeypatch.setattr(
-        "registry.audit.services.utcnow", lambda: datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+        "registry.core.audit.writer.utcnow", lambda: datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     )
     france = make_party(name="France", iso3="FRA", kind="state")
     union = make_party(name="Union européenne", kind="international_organisation")

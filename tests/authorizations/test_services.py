@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
-from registry.audit.models import AuditEvent
 from registry.authorizations.models import Authorization
 from registry.authorizations.services import authorizations
+from registry.core.audit.models import AuditEvent
 from registry.core.enums import (
     AuditAction,
     AuthorizationDecision,

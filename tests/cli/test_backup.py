@@ -7,7 +7,7 @@ import pytest
 from cli.test_commands import one_line_error, run
 from sqlalchemy import func, select
 
-from registry.audit.models import AuditEvent
+from registry.core.audit.models import AuditEvent
 from registry.extensions import db
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from registry.audit.models import AuditEvent
+from registry.core.audit.models import AuditEvent
 from registry.core.enums import AuditAction
 from registry.deadlines.listing import CSV_COLUMNS
 from registry.exports.formats import csv_cell as neutralise

@@ -63,7 +63,7 @@ def verify(app, path):
 
 
 def test_bundle_holds_every_entity_checksums_and_the_audit_head(app, bundle):
-    from registry.audit.models import AuditEvent
+    from registry.core.audit.models import AuditEvent
 
     files = members(bundle)
     assert {f"{e}.csv" for e in ("parties", "agreements", "audit_events", "deadlines")} <= set(

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from registry.agreements.models import Agreement
-from registry.audit.models import AuditEvent
+from registry.core.audit.models import AuditEvent
 from registry.core.enums import AuditAction
 from registry.exports import importing
 from registry.exports.importing import importable, loading

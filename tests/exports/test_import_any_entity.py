@@ -10,8 +10,8 @@ from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.agreements.models import Agreement
-from registry.audit.models import AuditEvent
 from registry.core import entities as registry_of
+from registry.core.audit.models import AuditEvent
 from registry.core.db import Base, Timestamped, Versioned
 from registry.core.entities import Entity
 from registry.core.enums import AuditAction, Classification

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from registry.audit.models import AuditEvent
+from registry.core.audit.models import AuditEvent
 from registry.core.enums import AuditAction, Classification, ObligationKind, ObligationStatus
 from registry.core.errors import Conflict, RuleViolation
 from registry.extensions import db

@@ -2,7 +2,7 @@
 
 import pytest
 
-from registry.audit.models import AuditEvent
+from registry.core.audit.models import AuditEvent
 from registry.core.enums import AuditAction, PartyKind
 from registry.core.errors import Conflict, RuleViolation
 from registry.extensions import db

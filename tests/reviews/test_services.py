@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from registry.audit.models import AuditEvent
+from registry.core.audit.models import AuditEvent
 from registry.core.enums import AuditAction, Classification, ReviewStatus
 from registry.core.errors import Conflict, RuleViolation
 from registry.extensions import db

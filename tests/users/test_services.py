@@ -5,7 +5,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from registry.audit.models import AuditEvent
+from registry.core.audit.models import AuditEvent
 from registry.core.enums import AuditAction, Classification, Role
 from registry.core.errors import Conflict
 from registry.extensions import db

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import func, select
 
 from registry.api import tokens as api_tokens
-from registry.audit.models import AuditEvent
 from registry.authorizations.services import authorization_rules, authorizations
+from registry.core.audit.models import AuditEvent
 from registry.core.enums import AuditAction, Role
 from registry.core.permissions import ROLE_PERMISSIONS, Permission
 from registry.extensions import db

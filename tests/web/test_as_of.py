@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from registry.agreements.services import agreements
-from registry.audit import services as audit_services
 from registry.audit.replay import replay
+from registry.core.audit import writer as audit_writer
 from registry.core.enums import AuditAction
 from registry.extensions import db
 from registry.obligations.services import obligations
@@ -23,7 +23,7 @@ def clock(monkeypatch):
 
     def set_to(*parts):
         moment = datetime(*parts, tzinfo=UTC)
-        monkeypatch.setattr(audit_services, "utcnow", lambda: moment)
+        monkeypatch.setattr(audit_writer, "utcnow", lambda: moment)
 
     return set_to
 

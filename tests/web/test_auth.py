@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from registry.audit.models import AuditEvent
+from registry.core.audit.models import AuditEvent
 from registry.core.enums import AuditAction, Classification, Role
 from registry.extensions import db
 from registry.users.models import User

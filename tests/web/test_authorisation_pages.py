@@ -9,9 +9,9 @@ import json
 from sqlalchemy import select
 
 from registry.agreements.models import Agreement
-from registry.audit.models import AuditEvent
 from registry.authorizations.models import AuthorizationRule
 from registry.authorizations.services import authorization_rules
+from registry.core.audit.models import AuditEvent
 from registry.core.enums import AgreementStatus, AuditAction
 from registry.extensions import db
 from registry.oversight.models import SittingDay

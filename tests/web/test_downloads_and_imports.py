@@ -11,7 +11,7 @@ import zipfile
 import pytest
 from sqlalchemy import event, select
 
-from registry.audit.models import AuditEvent
+from registry.core.audit.models import AuditEvent
 from registry.core.enums import AuditAction
 from registry.exports import formats, tables
 from registry.exports import views as export_views

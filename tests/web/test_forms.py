@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from registry.agreements.models import Agreement, TreatyAction
-from registry.audit.models import AuditEvent
 from registry.authorizations.models import Authorization
+from registry.core.audit.models import AuditEvent
 from registry.core.enums import AuditAction
 from registry.extensions import db
 from registry.obligations.models import Measurement, Obligation

@@ -4,7 +4,7 @@ import pytest
 
 from registry import create_app
 from registry.agreements.services import agreements
-from registry.audit.services import SystemActor
+from registry.core.audit.writer import SystemActor
 from registry.extensions import db
 
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from registry.audit.models import AuditEvent
+from registry.core.audit.models import AuditEvent
 from registry.core.enums import ReviewStatus
 from registry.extensions import db
 from registry.reviews.models import ExitStep, Review

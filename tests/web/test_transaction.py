@@ -14,8 +14,8 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from registry import create_app
-from registry.audit.models import AuditEvent
-from registry.audit.services import SystemActor
+from registry.core.audit.models import AuditEvent
+from registry.core.audit.writer import SystemActor
 from registry.core.db import write_transaction
 from registry.core.enums import AuditAction
 from registry.core.errors import RuleViolation

@@ -22,8 +22,8 @@ from marshmallow import ValidationError
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import MANYTOONE
 
-from registry.audit.services import Actor
 from registry.core.access import can_see
+from registry.core.audit.writer import Actor
 from registry.core.dates import InvalidDate, parse_timestamp
 from registry.core.db import utcnow
 from registry.core.entities import Entity, entities, find

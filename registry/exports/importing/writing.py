@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from registry.audit.services import Actor, PendingEvent, record_many
+from registry.core.audit.writer import Actor, PendingEvent, record_many
 from registry.core.db import insert_rows
 from registry.core.entities import Entity
 from registry.core.enums import AuditAction

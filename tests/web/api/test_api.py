@@ -10,7 +10,7 @@ from sqlalchemy import select
 from registry.agreements.models import Agreement
 from registry.agreements.schemas import AgreementSchema
 from registry.api.models import ApiTokenUsage
-from registry.audit.models import AuditEvent
+from registry.core.audit.models import AuditEvent
 from registry.core.enums import AuditAction
 from registry.extensions import db
 from registry.parties.models import Party

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from registry.api import tokens
 from registry.api.models import ApiToken
-from registry.audit.models import AuditEvent
+from registry.core.audit.models import AuditEvent
 from registry.core.enums import AuditAction
 from registry.extensions import db
 

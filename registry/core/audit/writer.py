@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from typing import Protocol
 
 from sqlalchemy import select, text
 
-from registry.audit.chain import event_hash
-from registry.audit.models import GENESIS_HASH, AuditEvent
+from registry.core.audit.chain import event_hash
+from registry.core.audit.models import GENESIS_HASH, AuditEvent
 from registry.core.db import insert_rows, utcnow
 from registry.core.enums import AuditAction
 from registry.extensions import db
-from registry.users.models import User
 
 # Any constant works: it names the one lock that serialises appends to the chain on PostgreSQL.
 _CHAIN_LOCK_KEY = 0x7265_6769_7374  # "regist"
@@ -28,7 +28,15 @@ class SystemActor:
     label: str
 
 
-Actor = User | SystemActor
+class Person(Protocol):
+    """A signed-in user as the trail names them: any record with an id and an email."""
+
+    id: int
+    email: str
+
+
+# The core knows no user model: whatever is not a SystemActor acts as a Person.
+Actor = Person | SystemActor
 
 
 @dataclass(frozen=True)
@@ -125,8 +133,8 @@ def _chained(
     turns them."""
     values = {
         "occurred_at": occurred_at or utcnow(),
-        "actor_id": actor.id if isinstance(actor, User) else None,
-        "actor_label": actor.email if isinstance(actor, User) else f"system:{actor.label}",
+        "actor_id": None if isinstance(actor, SystemActor) else actor.id,
+        "actor_label": f"system:{actor.label}" if isinstance(actor, SystemActor) else actor.email,
         "action": action,
         "entity_type": entity_type,
         "entity_id": entity_id,

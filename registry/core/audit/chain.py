@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from registry.audit.models import GENESIS_HASH
+from registry.core.audit.models import GENESIS_HASH
 
 # The canonical form hashed: sorted keys, no spaces, ASCII only. One encoder serves every call
 # (json.dumps would build a new one each time; encoding keeps no state on it). Events hold
