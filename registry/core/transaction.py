@@ -9,7 +9,7 @@ rolls back. The boundary ends the unit of work once (`end`):
   422, a conflict as 409, a stale If-Match as 412, an unexpected error as 500), and an error
   page a view chose to show, such as a form shown again with its messages. An exception rolls
   back before its handler renders, so the error page reads what is stored.
-- A command (`unit_of_work`, used by `registry/cli.py: cli_command`) commits when it returns
+- A command (`unit_of_work`, used by `registry/cli/common.py: cli_command`) commits when it returns
   and rolls back when it raises.
 
 A change begins inside `write_transaction()` (registry/core/db.py): it takes SQLite's write
