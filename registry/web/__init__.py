@@ -73,7 +73,7 @@ def init_web(app: Flask) -> None:
             return validation_response(error)
         return render_error(
             400,
-            "This list does not take the address's query as it is. Change or remove:",
+            "Some filters in this page's address were not accepted. Change or remove:",
             problems=error.messages,
         )
 
