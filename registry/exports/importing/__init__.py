@@ -20,7 +20,6 @@ from registry.exports.importing.writing import fewer_collections, larger_page_ca
 
 __all__ = [
     "DERIVED",
-    "IMPORTABLE",
     "IMPORT_MAX_BYTES",
     "ImportFileError",
     "ImportReport",
@@ -35,10 +34,3 @@ __all__ = [
     "larger_page_cache",
     "read_rows",
 ]
-
-
-def __getattr__(name: str):
-    # IMPORTABLE follows the registered entities, so it is asked for, not fixed at import.
-    if name == "IMPORTABLE":
-        return importable()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -260,7 +260,7 @@ class Importer:
         with db.session.begin_nested():
             outcome = self._update(existing, data, archived, row)
             self._check_clearance(existing)
-        return outcome, label_of(existing) or self.described.noun
+        return outcome, record_label(existing) or self.described.noun
 
     def _check_clearance(self, record) -> None:
         if not can_see(record, self.clearance):
@@ -292,7 +292,7 @@ class Importer:
                 self._unique[(name, values[name])] = number
         if "id" in carried:
             self._taken_ids.add(carried["id"])
-        return NewRecord(number, values, carried, label_of(draft, self.model), archived_at)
+        return NewRecord(number, values, carried, record_label(draft, self.model), archived_at)
 
     def _update(self, existing, data: dict, archived, row: dict) -> str:
         version = existing.version
@@ -393,7 +393,7 @@ def _timestamp(value, name: str) -> datetime:
         raise RowProblem(name, str(error)) from error
 
 
-def label_of(record, model=None) -> str | None:
+def record_label(record, model=None) -> str | None:
     """A record's label, as its audit event names it; None for a kind of record without one."""
     label = getattr(model or type(record), "label", None)
     return label.fget(record) if isinstance(label, property) else None
